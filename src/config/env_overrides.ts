@@ -141,7 +141,11 @@ export function applyEnvOverrides(
     }
     const converted = convert(key, raw);
     if ("problem" in converted) {
-      problems.push({ where: `environment ${name}`, expected: converted.problem, found: JSON.stringify(raw) });
+      problems.push({
+        where: `environment ${name}`,
+        expected: converted.problem,
+        found: JSON.stringify(raw),
+      });
       continue;
     }
     setAt(target, key.path, converted.value);

@@ -34,7 +34,10 @@ export interface LoadConfigOptions {
   readonly ignoreStandardFiles?: boolean;
 }
 
-export type ConfigSourceFile = { readonly path: string; readonly origin: "flag" | "env" | "standard" };
+export type ConfigSourceFile = {
+  readonly path: string;
+  readonly origin: "flag" | "env" | "standard";
+};
 
 export type LoadConfigResult =
   | {
@@ -43,7 +46,11 @@ export type LoadConfigResult =
     readonly file: ConfigSourceFile | null;
     readonly envOverrides: readonly string[];
   }
-  | { readonly ok: false; readonly file: ConfigSourceFile | null; readonly problems: readonly ConfigProblem[] };
+  | {
+    readonly ok: false;
+    readonly file: ConfigSourceFile | null;
+    readonly problems: readonly ConfigProblem[];
+  };
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {
@@ -75,7 +82,10 @@ function pickFile(deps: LoadConfigDeps, options: LoadConfigOptions): ConfigSourc
   return null;
 }
 
-export function loadConfig(deps: LoadConfigDeps, options: LoadConfigOptions = {}): LoadConfigResult {
+export function loadConfig(
+  deps: LoadConfigDeps,
+  options: LoadConfigOptions = {},
+): LoadConfigResult {
   const problems: ConfigProblem[] = [];
   const file = pickFile(deps, options);
   let input: Record<string, unknown> = {};
@@ -87,7 +97,11 @@ export function loadConfig(deps: LoadConfigDeps, options: LoadConfigOptions = {}
       problems.push({ where: file.path, expected: "a readable file", found: (e as Error).message });
     }
     if (text === undefined && problems.length === 0) {
-      problems.push({ where: file.path, expected: "an existing config file", found: "no such file" });
+      problems.push({
+        where: file.path,
+        expected: "an existing config file",
+        found: "no such file",
+      });
     } else if (text !== undefined) {
       try {
         const parsed: unknown = JSON.parse(text);

@@ -23,7 +23,10 @@ Deno.test("config: no file and no env gives the documented defaults, frozen", ()
 
 Deno.test("config: /etc wins over the user's file; relative paths resolve beside the file", () => {
   const r = loadConfig(deps({
-    "/etc/agent-helper/config.json": JSON.stringify({ log: { directory: "logs" }, ws2: { port: 5000 } }),
+    "/etc/agent-helper/config.json": JSON.stringify({
+      log: { directory: "logs" },
+      ws2: { port: 5000 },
+    }),
     "/home/op/.config/agent-helper/config.json": JSON.stringify({ ws2: { port: 6000 } }),
   }));
   assert(r.ok);
@@ -69,7 +72,10 @@ Deno.test("config: a bad config lists every problem with where, expected and fou
   const r = loadConfig(
     deps({
       "/work/bad.json": JSON.stringify({
-        ws2: { port: 70000, allowedOrigins: ["https://ok.example.com", "https://evil.example.com/path"] },
+        ws2: {
+          port: 70000,
+          allowedOrigins: ["https://ok.example.com", "https://evil.example.com/path"],
+        },
         log: { level: "loud", retentionDays: 0 },
         capture: { frameRate: 60 },
         servers: { agentServerHosts: ["wss://host.example.com"] },
@@ -96,11 +102,13 @@ Deno.test("config: a bad config lists every problem with where, expected and fou
   expectLine("environment AGENT_HELPER_NO_SUCH", "unknown variable");
   assertEquals(r.problems.length, 9, text);
   assertMatch(text, /^config is invalid \(9 problems\):/);
-  assertStringIncludes(text, "expected one of \"trace\"");
+  assertStringIncludes(text, 'expected one of "trace"');
 });
 
 Deno.test("config: JSON syntax errors say where; a missing --config file is a problem", () => {
-  const r = loadConfig(deps({ "/work/c.json": '{\n  "ws2": { "port": 1, }\n}' }), { path: "c.json" });
+  const r = loadConfig(deps({ "/work/c.json": '{\n  "ws2": { "port": 1, }\n}' }), {
+    path: "c.json",
+  });
   assert(!r.ok);
   assertEquals(r.problems.length, 1);
   assertMatch(r.problems[0]!.where, /^\/work\/c\.json at line 2, column \d+$/);
@@ -117,7 +125,8 @@ Deno.test("config: Windows and macOS standard locations", () => {
       homeDir: "C:\\Users\\op",
     },
     cwd: "C:\\",
-    readTextFile: (p) => p === "D:\\PD\\AgentHelper\\config.json" ? '{"ws2":{"port":7}}' : undefined,
+    readTextFile: (p) =>
+      p === "D:\\PD\\AgentHelper\\config.json" ? '{"ws2":{"port":7}}' : undefined,
   });
   assert(win.ok);
   assertEquals(win.config.ws2.port, 7);
@@ -129,5 +138,8 @@ Deno.test("config: Windows and macOS standard locations", () => {
   });
   assert(mac.ok);
   assertEquals(mac.config.log.directory, "/Users/op/Library/Logs/AgentHelper");
-  assertEquals(mac.config.spool.directory, "/Users/op/Library/Application Support/AgentHelper/spool");
+  assertEquals(
+    mac.config.spool.directory,
+    "/Users/op/Library/Application Support/AgentHelper/spool",
+  );
 });

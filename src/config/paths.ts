@@ -44,7 +44,9 @@ export function configCandidates(p: PlatformFacts): string[] {
       return [join("windows", programData, "AgentHelper", "config.json")];
     }
     case "darwin":
-      return [join("darwin", p.homeDir, "Library", "Application Support", "AgentHelper", "config.json")];
+      return [
+        join("darwin", p.homeDir, "Library", "Application Support", "AgentHelper", "config.json"),
+      ];
     case "linux": {
       const xdg = nonEmpty(p.env.XDG_CONFIG_HOME) ?? join("linux", p.homeDir, ".config");
       return ["/etc/agent-helper/config.json", join("linux", xdg, "agent-helper", "config.json")];

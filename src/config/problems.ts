@@ -70,7 +70,11 @@ export function describeIssues(
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         const dotted = [...path, key].join(".");
-        problems.push({ where: whereOf(dotted), expected: expectedOf(issue), found: `unknown key "${key}"` });
+        problems.push({
+          where: whereOf(dotted),
+          expected: expectedOf(issue),
+          found: `unknown key "${key}"`,
+        });
       }
       continue;
     }

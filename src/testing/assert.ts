@@ -25,7 +25,9 @@ export function assertMatch(actual: string, pattern: RegExp, message?: string): 
 
 export function assertStringIncludes(actual: string, part: string, message?: string): void {
   if (!actual.includes(part)) {
-    nodeAssert.fail(message ?? `expected ${JSON.stringify(actual)} to include ${JSON.stringify(part)}`);
+    nodeAssert.fail(
+      message ?? `expected ${JSON.stringify(actual)} to include ${JSON.stringify(part)}`,
+    );
   }
 }
 
