@@ -49,7 +49,7 @@ function expectedOf(issue: z.core.$ZodIssue): string {
     case "invalid_format":
       return issue.message || `a ${issue.format}`;
     case "unrecognized_keys":
-      return "only known keys (a misspelt key is ignored by nothing: remove or fix it)";
+      return "only known keys (check the spelling, or remove it)";
     default:
       return issue.message;
   }

@@ -1,0 +1,223 @@
+/**
+ * The composition root: builds every component from the frozen config and the system's real
+ * adapters, in one place, and tears them down in reverse. Later issues add ws2, the
+ * registration, recording and upload here.
+ */
+import type { Config } from "../config/schema.ts";
+import { locateFfmpeg } from "../ffmpeg/locate.ts";
+import { type FfmpegInfo, probeFfmpeg } from "../ffmpeg/probe.ts";
+import { createHttpApp, type ReadinessCheck } from "../http/app.ts";
+import { Redactor } from "../log/redact.ts";
+import { logger, type Logging, setupLogging } from "../log/setup.ts";
+import { MetricsRegistry } from "../metrics/registry.ts";
+import { type LoopbackServer, serveLoopback } from "../net/loopback_server.ts";
+import { VERSION } from "../version.ts";
+import type { SystemDeps } from "./system.ts";
+
+/** Could not start; `exitCode` is what the CLI should exit with. */
+export class StartupError extends Error {
+  override readonly name = "StartupError";
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
+
+export type FfmpegState =
+  | { readonly kind: "probing" }
+  | { readonly kind: "ready"; readonly info: FfmpegInfo }
+  | { readonly kind: "unusable"; readonly problem: string; readonly fix: string };
+
+export interface AgentOptions {
+  readonly config: Readonly<Config>;
+  readonly configFile: string | null;
+}
+
+export interface RunningAgent {
+  readonly httpPort: number | null;
+  readonly redactor: Redactor;
+  readonly logging: Logging;
+  readonly metrics: MetricsRegistry;
+  ffmpeg(): FfmpegState;
+  /** Resolves once the ffmpeg probe has finished, whatever its outcome. */
+  readonly ffmpegProbed: Promise<FfmpegState>;
+  status(): Record<string, unknown>;
+  readiness(): ReadinessCheck[];
+  stop(): Promise<void>;
+}
+
+const UNAVAILABLE = 5;
+
+async function detectFfmpeg(sys: SystemDeps, config: Readonly<Config>): Promise<FfmpegState> {
+  const located = locateFfmpeg(
+    {
+      os: sys.platform.os,
+      env: sys.platform.env,
+      execPath: sys.execPath,
+      projectRoot: sys.projectRoot,
+      isFile: sys.isFile,
+    },
+    config.ffmpeg.path,
+  );
+  if (!located.ok) return { kind: "unusable", problem: located.problem, fix: located.fix };
+  try {
+    return { kind: "ready", info: await probeFfmpeg(sys.runner, located.location) };
+  } catch (e) {
+    return {
+      kind: "unusable",
+      problem: (e as Error).message,
+      fix: "check that the file is a working ffmpeg build",
+    };
+  }
+}
+
+export async function startAgent(sys: SystemDeps, options: AgentOptions): Promise<RunningAgent> {
+  const { config } = options;
+  const startedAt = sys.clock.now();
+  const redactor = new Redactor();
+  let logging: Logging;
+  try {
+    logging = await setupLogging(
+      { clock: sys.clock, files: sys.files, redactor, writeStderr: sys.writeStderr },
+      {
+        level: config.log.level,
+        console: config.log.console,
+        file: {
+          directory: config.log.directory,
+          maxFileBytes: config.log.maxFileBytes,
+          retentionDays: config.log.retentionDays,
+        },
+      },
+    );
+  } catch (e) {
+    throw new StartupError(
+      `cannot write logs in ${config.log.directory}: ${(e as Error).message}`,
+      UNAVAILABLE,
+    );
+  }
+  const log = logger("agent");
+  log.info("AgentHelper {version} starting (config: {file})", {
+    version: VERSION,
+    file: options.configFile ?? "defaults",
+  });
+
+  const metrics = new MetricsRegistry();
+  metrics.gauge({
+    name: "agent_helper_build_info",
+    help: "Version of the running agent.",
+    labels: ["version", "os"],
+  })
+    .set(1, { version: VERSION, os: sys.platform.os });
+  metrics.gauge({ name: "agent_helper_start_time_seconds", help: "Start time, Unix seconds." }).set(
+    startedAt / 1000,
+  );
+  const uptime = metrics.gauge({
+    name: "agent_helper_uptime_seconds",
+    help: "Seconds since start.",
+  });
+  const rss = metrics.gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory of the agent process.",
+  });
+  const ready = metrics.gauge({
+    name: "agent_helper_ready",
+    help: "1 when every readiness check passes.",
+  });
+
+  const spoolProblem = sys.ensureWritableDir(config.spool.directory);
+  if (spoolProblem) log.error("Spool directory unusable: {problem}", { problem: spoolProblem });
+
+  let ffmpegState: FfmpegState = { kind: "probing" };
+  const ffmpegProbed = detectFfmpeg(sys, config).then((state) => {
+    ffmpegState = state;
+    if (state.kind === "ready") {
+      log.info("ffmpeg {version} at {path}; capture: {backends}; H.264: {encoders}", {
+        version: state.info.version,
+        path: state.info.location.path,
+        backends: state.info.captureBackends.join(", "),
+        encoders: state.info.h264Encoders.join(", "),
+      });
+    } else if (state.kind === "unusable") {
+      log.error("ffmpeg unusable: {problem}. Fix: {fix}", {
+        problem: state.problem,
+        fix: state.fix,
+      });
+    }
+    return state;
+  });
+
+  const readiness = (): ReadinessCheck[] => {
+    const checks: ReadinessCheck[] = [
+      { name: "config", ok: true, detail: options.configFile ?? "defaults" },
+      ffmpegState.kind === "ready"
+        ? {
+          name: "ffmpeg",
+          ok: true,
+          detail: `${ffmpegState.info.version} (${ffmpegState.info.location.source})`,
+        }
+        : {
+          name: "ffmpeg",
+          ok: false,
+          detail: ffmpegState.kind === "probing" ? "probing" : ffmpegState.problem,
+        },
+      { name: "spool", ok: spoolProblem === null, detail: spoolProblem ?? config.spool.directory },
+    ];
+    ready.set(checks.every((c) => c.ok) ? 1 : 0);
+    return checks;
+  };
+  metrics.onCollect(() => {
+    uptime.set(Math.round((sys.clock.now() - startedAt) / 1000));
+    rss.set(sys.memoryRss());
+    readiness();
+  });
+
+  const status = () => ({
+    version: VERSION,
+    pid: sys.pid,
+    os: sys.platform.os,
+    startedAt: new Date(startedAt).toISOString(),
+    uptimeSec: Math.round((sys.clock.now() - startedAt) / 1000),
+    configFile: options.configFile,
+    registration: { state: "idle" },
+    recordings: [],
+    ffmpeg: ffmpegState.kind === "ready"
+      ? { version: ffmpegState.info.version, path: ffmpegState.info.location.path }
+      : { state: ffmpegState.kind },
+  });
+
+  let http: LoopbackServer | null = null;
+  if (config.http.enabled) {
+    let port = config.http.port;
+    const app = createHttpApp({ metrics, status, readiness }, { port: () => port });
+    try {
+      http = await serveLoopback(app.fetch, config.http.port);
+    } catch (e) {
+      await logging.close();
+      const inUse = e instanceof Deno.errors.AddrInUse;
+      throw new StartupError(
+        inUse
+          ? `port ${config.http.port} on 127.0.0.1 is taken (is another agent running?): set http.port`
+          : `cannot listen on 127.0.0.1:${config.http.port}: ${(e as Error).message}`,
+        UNAVAILABLE,
+      );
+    }
+    port = http.port;
+    log.info("Health and metrics on http://127.0.0.1:{port}/", { port });
+  }
+
+  return {
+    httpPort: http?.port ?? null,
+    redactor,
+    logging,
+    metrics,
+    ffmpeg: () => ffmpegState,
+    ffmpegProbed,
+    status,
+    readiness,
+    async stop() {
+      log.info("AgentHelper stopping");
+      await ffmpegProbed;
+      await http?.close();
+      await logging.close();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/** Help texts of every command (`agent-helper <command> --help`). */
+import { CONFIG_PATH_ENV, ENV_KEYS } from "../config/env_overrides.ts";
+
+const CONFIG_OPTION =
+  `  --config PATH   the config file (default: ${CONFIG_PATH_ENV}, then the OS-standard location)`;
+
+export const HELP: Readonly<Record<string, string>> = {
+  main: `AgentHelper: the contact-center platform's screen-recording agent.
+
+Usage: agent-helper [command] [options]
+
+Commands:
+  run             run the agent (the default)
+  demo            start the agent on built-in defaults and show that it is healthy
+  doctor          check config, ports, directories, ffmpeg and the display; each line with its fix
+  config check    validate the configuration and list every problem
+  config print    print the effective configuration (secrets masked)
+  version         print the version
+
+Options:
+  -h, --help      help for a command (agent-helper doctor --help)
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid config, 4 a check failed, 5 cannot start.
+`,
+  run: `Usage: agent-helper run [--config PATH]
+
+Runs the agent until SIGINT or SIGTERM: loopback ws2 for the web workplace, health and metrics
+on http://127.0.0.1:<http.port>/ (healthz, readyz, metrics, status), logs in log.directory.
+
+${CONFIG_OPTION}
+`,
+  demo: `Usage: agent-helper demo [--keep]
+
+Starts the agent on built-in defaults (free ports, temporary log and spool directories,
+no config file), checks its health and readiness over HTTP, prints where it listens, and
+stops. Exit 0 only when it is healthy and ready.
+
+  --keep          keep running until Ctrl-C
+`,
+  doctor: `Usage: agent-helper doctor [--config PATH] [--json]
+
+Checks what the agent needs and prints OK / WARN / FAIL with the fix for each: config,
+allow-lists, CA bundle, ports, log and spool directories, ffmpeg and its capture backends
+and H.264 encoders, the display. Exit 4 when anything FAILs.
+
+${CONFIG_OPTION}
+  --json          print the findings as JSON
+`,
+  config: `Usage: agent-helper config check [--config PATH]
+       agent-helper config print [--config PATH]
+
+check: validates the config file and AGENT_HELPER_* variables; exit 3 listing every problem.
+print: prints the effective configuration as JSON, secrets masked.
+
+${CONFIG_OPTION}
+
+Environment overrides (each config key has one; lists are comma-separated):
+${ENV_KEYS.map((k) => `  ${k.name.padEnd(44)} ${k.path.join(".")}`).join("\n")}
+`,
+  version: `Usage: agent-helper version [--json]
+
+Prints the version, the runtime and the OS.
+`,
+};

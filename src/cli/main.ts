@@ -1,0 +1,164 @@
+/**
+ * The command line: parses argv, runs one command, returns its exit code. Takes the system as a
+ * dependency, so tests run every command in-process with captured output.
+ */
+import { parseArgs } from "node:util";
+import { startAgent, StartupError } from "../app/agent.ts";
+import type { SystemDeps } from "../app/system.ts";
+import { loadConfig, type LoadConfigResult } from "../config/load.ts";
+import { formatProblems } from "../config/problems.ts";
+import { runDoctor } from "../doctor/checks.ts";
+import { hasFailure, renderFindings } from "../doctor/report.ts";
+import { Redactor } from "../log/redact.ts";
+import { PRODUCT_VERSION, VERSION } from "../version.ts";
+import { runDemo } from "./demo.ts";
+import { EXIT, type ExitCode } from "./exit_codes.ts";
+import { HELP } from "./help.ts";
+
+export interface CliDeps extends SystemDeps {
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  readonly stopSignal: Promise<string>;
+}
+
+const OPTIONS = {
+  config: { type: "string" },
+  json: { type: "boolean" },
+  keep: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  run: ["config", "help"],
+  demo: ["keep", "help"],
+  doctor: ["config", "json", "help"],
+  config: ["config", "help"],
+  version: ["json", "help"],
+  help: ["help"],
+};
+
+class UsageError extends Error {}
+
+function load(deps: CliDeps, path: string | undefined): LoadConfigResult {
+  return loadConfig(deps, { path });
+}
+
+function reportConfigProblems(deps: CliDeps, loaded: LoadConfigResult & { ok: false }): ExitCode {
+  const where = loaded.file ? `config ${loaded.file.path}` : "config";
+  deps.writeStderr(`${formatProblems(`${where} is invalid`, loaded.problems)}\n`);
+  return EXIT.config;
+}
+
+async function run(deps: CliDeps, configPath: string | undefined): Promise<ExitCode> {
+  const loaded = load(deps, configPath);
+  if (!loaded.ok) return reportConfigProblems(deps, loaded);
+  const agent = await startAgent(deps, {
+    config: loaded.config,
+    configFile: loaded.file?.path ?? null,
+  });
+  const signal = await deps.stopSignal;
+  deps.writeStderr(`${signal}: stopping\n`);
+  await agent.stop();
+  return EXIT.ok;
+}
+
+function configCommand(
+  deps: CliDeps,
+  sub: string | undefined,
+  configPath: string | undefined,
+): ExitCode {
+  if (sub !== "check" && sub !== "print") {
+    throw new UsageError(`config needs "check" or "print", got ${sub ?? "nothing"}`);
+  }
+  const loaded = load(deps, configPath);
+  if (!loaded.ok) return reportConfigProblems(deps, loaded);
+  if (sub === "check") {
+    const source = loaded.file ? loaded.file.path : "built-in defaults (no config file)";
+    const env = loaded.envOverrides.length
+      ? `; environment: ${loaded.envOverrides.join(", ")}`
+      : "";
+    deps.writeStdout(`config OK: ${source}${env}\n`);
+  } else {
+    deps.writeStdout(`${JSON.stringify(new Redactor().value(loaded.config), null, 2)}\n`);
+  }
+  return EXIT.ok;
+}
+
+function version(deps: CliDeps, json: boolean): ExitCode {
+  const facts = {
+    version: VERSION,
+    product: PRODUCT_VERSION,
+    deno: Deno.version.deno,
+    os: deps.platform.os,
+    arch: Deno.build.arch,
+  };
+  deps.writeStdout(
+    json
+      ? `${JSON.stringify(facts)}\n`
+      : `${PRODUCT_VERSION} (deno ${facts.deno}, ${facts.os}-${facts.arch})\n`,
+  );
+  return EXIT.ok;
+}
+
+async function doctor(
+  deps: CliDeps,
+  configPath: string | undefined,
+  json: boolean,
+): Promise<ExitCode> {
+  const findings = await runDoctor(deps, load(deps, configPath));
+  deps.writeStdout(json ? `${JSON.stringify(findings, null, 2)}\n` : renderFindings(findings));
+  return hasFailure(findings) ? EXIT.checksFailed : EXIT.ok;
+}
+
+export async function main(argv: readonly string[], deps: CliDeps): Promise<ExitCode> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+    const [command = "run", ...rest] = positionals;
+    const allowed = ALLOWED[command];
+    if (!allowed) throw new UsageError(`unknown command "${command}"`);
+    for (const key of Object.keys(values)) {
+      if (!allowed.includes(key)) throw new UsageError(`${command} does not take --${key}`);
+    }
+    const maxPositionals = command === "config" ? 1 : command === "help" ? 1 : 0;
+    if (rest.length > maxPositionals) {
+      throw new UsageError(`unexpected argument "${rest[maxPositionals]}"`);
+    }
+    if (values.help || command === "help") {
+      const topic = command === "help" ? rest[0] ?? "main" : command;
+      const text = HELP[topic];
+      if (!text) throw new UsageError(`no help for "${topic}"`);
+      deps.writeStdout(text);
+      return EXIT.ok;
+    }
+    switch (command) {
+      case "run":
+        return await run(deps, values.config);
+      case "demo":
+        return await runDemo(deps, { keep: values.keep ?? false });
+      case "doctor":
+        return await doctor(deps, values.config, values.json ?? false);
+      case "config":
+        return configCommand(deps, rest[0], values.config);
+      case "version":
+        return version(deps, values.json ?? false);
+    }
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      deps.writeStderr(
+        `agent-helper: ${(e as Error).message}\nRun "agent-helper --help" for usage.\n`,
+      );
+      return EXIT.usage;
+    }
+    if (e instanceof StartupError) {
+      deps.writeStderr(`agent-helper: cannot start: ${e.message}\n`);
+      return e.exitCode as ExitCode;
+    }
+    deps.writeStderr(`agent-helper: ${new Redactor().text((e as Error).message ?? String(e))}\n`);
+    return EXIT.failure;
+  }
+}
