@@ -1,17 +1,21 @@
 /**
  * The agent's configuration: one zod schema, with the defaults an IT administrator gets when a
  * key is absent. Parsed once at start into a frozen object (see `load.ts`); nothing below the
- * composition root reads the environment or the file again.
+ * composition root reads the environment or the file again. The descriptions are the
+ * documentation: `deno task gen:schemas` writes docs/configuration.md and
+ * schemas/config.schema.json from them.
  */
 import { z } from "zod";
 import { LOG_LEVELS } from "../log/level.ts";
 
-/** A TCP port on 127.0.0.1; 0 asks the OS for a free one (tests and `demo`). */
-const port = z.number().int().min(0).max(65535);
+const port = (what: string, dflt: number) =>
+  z.number().int().min(0).max(65535).default(dflt).describe(
+    `${what} on 127.0.0.1 (never another address); 0 lets the OS choose a free port.`,
+  );
 
 /**
- * An allowed server, written `host` or `host:port`, or `*.domain` for every name under a domain.
- * Only hosts: the scheme is always wss (AgentServer) or TLS gRPC (ScreenRecorder).
+ * An allowed server: `host` or `host:port`, or `*.domain` for every name under a domain. Only
+ * hosts: the scheme is always wss (AgentServer) or TLS gRPC (ScreenRecorder).
  */
 export const allowedHostPattern = z.string().regex(
   /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/,
@@ -29,17 +33,13 @@ const maxBitrateKbps = z.number().int().min(0).max(100_000);
 const maxHeight = z.number().int().min(0).max(8640);
 
 const qualitySchema = z.strictObject({
-  /** x264 constant rate factor: lower is better quality and more bytes. */
-  crf: crf.default(30),
-  /** Upper bound on the bit rate, kbit/s; 0 means unbounded. */
-  maxBitrateKbps: maxBitrateKbps.default(0),
-  /** Downscale taller monitors to this height; 0 keeps the native height. */
-  maxHeight: maxHeight.default(0),
+  crf: crf.default(30).describe("x264 constant rate factor, 0-51: lower is better quality and more bytes."),
+  maxBitrateKbps: maxBitrateKbps.default(0).describe("Upper bound on the bit rate, kbit/s; 0: unbounded."),
+  maxHeight: maxHeight.default(0).describe("Downscale taller monitors to this height; 0: native height."),
 });
 
-/** A per-monitor override: only the keys given replace `capture.quality`. */
 const displayQualitySchema = z.strictObject({
-  display: z.number().int().min(0).max(63),
+  display: z.number().int().min(0).max(63).describe("Display index, as in getDisplayInfo."),
   crf: crf.optional(),
   maxBitrateKbps: maxBitrateKbps.optional(),
   maxHeight: maxHeight.optional(),
@@ -47,69 +47,82 @@ const displayQualitySchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   ws2: z.strictObject({
-    /** The port the operator's web workplace finds the agent on (127.0.0.1 only). */
-    port: port.default(41770),
-    /** Exact origins of the web workplace allowed to connect. Empty: no page can connect. */
-    allowedOrigins: z.array(webOrigin).default([]),
-    /** Larger messages close the connection with code 1009. */
-    maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
-    /** Messages per second per connection (token bucket refill). */
-    messagesPerSecond: z.number().positive().max(10_000).default(20),
-    /** New ws2 connections per minute, all origins together. */
-    handshakesPerMinute: z.number().int().positive().max(100_000).default(60),
-  }).prefault({}),
+    port: port("Port the operator's web workplace finds the agent on (ws2)", 41770),
+    allowedOrigins: z.array(webOrigin).default([]).describe(
+      "Exact origins (scheme://host:port) of web workplaces allowed to connect to ws2. Empty: no page can connect.",
+    ),
+    maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024).describe(
+      "Largest ws2 message; a larger one closes the connection with code 1009.",
+    ),
+    messagesPerSecond: z.number().positive().max(10_000).default(20).describe(
+      "Messages per second allowed on one ws2 connection.",
+    ),
+    handshakesPerMinute: z.number().int().positive().max(100_000).default(60).describe(
+      "New ws2 connections per minute, all origins together.",
+    ),
+  }).prefault({}).describe("The local WebSocket channel of the web workplace (ws2)."),
   http: z.strictObject({
-    /** Loopback port of /healthz, /readyz, /metrics and /status. */
-    port: port.default(41771),
-    enabled: z.boolean().default(true),
-  }).prefault({}),
+    port: port("Port of /healthz, /readyz, /metrics and /status", 41771),
+    enabled: z.boolean().default(true).describe("Serve the health and metrics endpoints."),
+  }).prefault({}).describe("Loopback health and metrics for local monitoring."),
   log: z.strictObject({
-    level: z.enum(LOG_LEVELS).default("info"),
-    /** Days of log files kept; older files are deleted at start and once a day. */
-    retentionDays: z.number().int().min(1).max(3650).default(14),
-    /** Where the rotating log files go; empty: the OS-standard directory. */
-    directory: z.string().default(""),
-    /** A log file is rotated when it reaches this size, and at midnight UTC. */
-    maxFileBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
-    /** Also write records to standard error. */
-    console: z.boolean().default(true),
-  }).prefault({}),
+    level: z.enum(LOG_LEVELS).default("info").describe(
+      "Lowest level written; changed at run time by setLogLevel.",
+    ),
+    retentionDays: z.number().int().min(1).max(3650).default(14).describe(
+      "Days of log files kept; older files are deleted at start and at midnight UTC.",
+    ),
+    directory: z.string().default("").describe("Directory of the log files; empty: the OS-standard one."),
+    maxFileBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024).describe(
+      "A log file reaching this size continues in a new part; files also change at midnight UTC.",
+    ),
+    console: z.boolean().default(true).describe("Also write log records to standard error."),
+  }).prefault({}).describe("Logging."),
   servers: z.strictObject({
-    /** AgentServer hosts the agent may register with (wss only). */
-    agentServerHosts: z.array(allowedHostPattern).default([]),
-    /** ScreenRecorder hosts the agent may upload to (TLS gRPC only). */
-    screenRecorderHosts: z.array(allowedHostPattern).default([]),
-    /** Extra PEM CA bundle trusted for both, beside the system store; empty: system store only. */
-    caBundle: z.string().default(""),
-    /**
-     * Development only: allows ws:// and plaintext gRPC to loopback hosts on the allow-list.
-     * Never skips TLS verification of a TLS connection.
-     */
-    devMode: z.boolean().default(false),
-  }).prefault({}),
+    agentServerHosts: z.array(allowedHostPattern).default([]).describe(
+      "AgentServer hosts the agent may register with (wss only): host, host:port or *.domain.",
+    ),
+    screenRecorderHosts: z.array(allowedHostPattern).default([]).describe(
+      "ScreenRecorder hosts the agent may upload to (TLS gRPC only): host, host:port or *.domain.",
+    ),
+    caBundle: z.string().default("").describe(
+      "PEM file of extra CAs trusted for both, beside the system store; empty: system store only.",
+    ),
+    devMode: z.boolean().default(false).describe(
+      "Development only: allow ws:// and plaintext gRPC to loopback hosts on the lists. Never skips verification of TLS.",
+    ),
+  }).prefault({}).describe("Where the agent may connect: a web page cannot send it anywhere else."),
   registration: z.strictObject({
-    /** How long recording goes on while wss3 is lost before it is stopped and reported. */
-    recoveryWindowSec: z.number().int().min(0).max(86_400).default(120),
-    /** Retry period when `retryDelay` is missing or unusable. */
-    defaultRetryDelaySec: z.number().min(1).max(3600).default(5),
-  }).prefault({}),
+    recoveryWindowSec: z.number().int().min(0).max(86_400).default(120).describe(
+      "How long recording goes on while AgentServer is unreachable before it is stopped and reported.",
+    ),
+    defaultRetryDelaySec: z.number().min(1).max(3600).default(5).describe(
+      "Retry period when the web page's retryDelay is missing or unusable.",
+    ),
+  }).prefault({}).describe("Registration on AgentServer (wss3)."),
   spool: z.strictObject({
-    /** Where encoded bytes wait for the ScreenRecorder's acknowledgement; empty: OS default. */
-    directory: z.string().default(""),
-    /** Reaching this stops capture cleanly and is reported (never silent loss). */
-    maxBytes: z.number().int().min(16 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
-  }).prefault({}),
+    directory: z.string().default("").describe(
+      "Where encoded video waits for the ScreenRecorder's acknowledgement; empty: the OS-standard one.",
+    ),
+    maxBytes: z.number().int().min(16 * 1024 * 1024).default(2 * 1024 * 1024 * 1024).describe(
+      "Spool size cap; reaching it stops capture cleanly and is reported, never silent loss.",
+    ),
+  }).prefault({}).describe("The durable local spool between the encoders and the ScreenRecorder."),
   ffmpeg: z.strictObject({
-    /** Path of the ffmpeg executable; empty: discovered (see docs/configuration.md). */
-    path: z.string().default(""),
-  }).prefault({}),
+    path: z.string().default("").describe(
+      "The ffmpeg executable; empty: FFMPEG_PATH, beside the agent, node_modules/ffmpeg-static, then PATH.",
+    ),
+  }).prefault({}).describe("The encoder."),
   capture: z.strictObject({
-    frameRate: z.number().int().min(1).max(30).default(5),
-    keyframeIntervalSec: z.number().min(0.2).max(60).default(2),
-    quality: qualitySchema.prefault({}),
-    /** Per-monitor overrides of `quality`, by display index. */
-    displays: z.array(displayQualitySchema).default([]),
-  }).prefault({}),
+    frameRate: z.number().int().min(1).max(30).default(5).describe("Frames per second, 1-30."),
+    keyframeIntervalSec: z.number().min(0.2).max(60).default(2).describe(
+      "Seconds between keyframes (and fMP4 fragments).",
+    ),
+    quality: qualitySchema.prefault({}).describe("Quality of every monitor unless overridden."),
+    displays: z.array(displayQualitySchema).default([]).describe(
+      "Per-monitor overrides of quality, by display index; only the keys given replace the defaults.",
+    ),
+  }).prefault({}).describe("Capture defaults; AgentServer may override them per recording."),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
