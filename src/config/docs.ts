@@ -19,19 +19,34 @@ interface JsonSchemaNode {
   items?: JsonSchemaNode;
 }
 
+/** The example shown in the docs; a test proves the agent accepts it. */
+export const EXAMPLE_CONFIG = {
+  ws2: { allowedOrigins: ["https://workplace.example.com"] },
+  servers: {
+    agentServerHosts: ["*.agents.example.com"],
+    screenRecorderHosts: ["recorder.example.com:443"],
+  },
+  log: { level: "info", retentionDays: 30 },
+};
+
 export function configJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(configSchema, { io: "input", target: "draft-2020-12" }),
-    $id: "https://agent-helper.invalid/schemas/config.schema.json",
+    $id: "urn:agent-helper:schema:config",
     title: "AgentHelper configuration",
+    description: "The agent's config.json (see docs/configuration.md). Every key is optional.",
   };
 }
 
 function range(node: JsonSchemaNode): string {
   if (node.enum) return node.enum.map((v) => `\`${String(v)}\``).join(", ");
   const parts: string[] = [];
-  if (node.minimum !== undefined && node.minimum > -Number.MAX_SAFE_INTEGER) parts.push(`≥ ${node.minimum}`);
-  if (node.maximum !== undefined && node.maximum < Number.MAX_SAFE_INTEGER) parts.push(`≤ ${node.maximum}`);
+  if (node.minimum !== undefined && node.minimum > -Number.MAX_SAFE_INTEGER) {
+    parts.push(`≥ ${node.minimum}`);
+  }
+  if (node.maximum !== undefined && node.maximum < Number.MAX_SAFE_INTEGER) {
+    parts.push(`≤ ${node.maximum}`);
+  }
   return parts.join(", ");
 }
 
@@ -43,11 +58,15 @@ function rows(node: JsonSchemaNode, path: string[], out: string[]): void {
       rows(child, p, out);
       continue;
     }
-    const type = child.type === "array" ? `${child.items?.type ?? "object"}[]` : child.type ?? "string";
+    const type = child.type === "array"
+      ? `${child.items?.type ?? "object"}[]`
+      : child.type ?? "string";
     const limits = range(child);
     const dflt = JSON.stringify(child.default ?? null);
     out.push(
-      `| \`${p.join(".")}\`<br>\`${envNameFor(p)}\` | ${type}${limits ? ` (${limits})` : ""} | \`${dflt}\` | ${child.description ?? ""} |`,
+      `| \`${p.join(".")}\`<br>\`${envNameFor(p)}\` | ${type}${
+        limits ? ` (${limits})` : ""
+      } | \`${dflt}\` | ${child.description ?? ""} |`,
     );
   }
 }
@@ -75,7 +94,10 @@ export function configMarkdown(): string {
     JSON.stringify(
       {
         ws2: { allowedOrigins: ["https://workplace.example.com"] },
-        servers: { agentServerHosts: ["*.agents.example.com"], screenRecorderHosts: ["recorder.example.com:443"] },
+        servers: {
+          agentServerHosts: ["*.agents.example.com"],
+          screenRecorderHosts: ["recorder.example.com:443"],
+        },
         log: { level: "info", retentionDays: 30 },
       },
       null,

@@ -33,9 +33,15 @@ const maxBitrateKbps = z.number().int().min(0).max(100_000);
 const maxHeight = z.number().int().min(0).max(8640);
 
 const qualitySchema = z.strictObject({
-  crf: crf.default(30).describe("x264 constant rate factor, 0-51: lower is better quality and more bytes."),
-  maxBitrateKbps: maxBitrateKbps.default(0).describe("Upper bound on the bit rate, kbit/s; 0: unbounded."),
-  maxHeight: maxHeight.default(0).describe("Downscale taller monitors to this height; 0: native height."),
+  crf: crf.default(30).describe(
+    "x264 constant rate factor, 0-51: lower is better quality and more bytes.",
+  ),
+  maxBitrateKbps: maxBitrateKbps.default(0).describe(
+    "Upper bound on the bit rate, kbit/s; 0: unbounded.",
+  ),
+  maxHeight: maxHeight.default(0).describe(
+    "Downscale taller monitors to this height; 0: native height.",
+  ),
 });
 
 const displayQualitySchema = z.strictObject({
@@ -72,10 +78,13 @@ export const configSchema = z.strictObject({
     retentionDays: z.number().int().min(1).max(3650).default(14).describe(
       "Days of log files kept; older files are deleted at start and at midnight UTC.",
     ),
-    directory: z.string().default("").describe("Directory of the log files; empty: the OS-standard one."),
-    maxFileBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024).describe(
-      "A log file reaching this size continues in a new part; files also change at midnight UTC.",
+    directory: z.string().default("").describe(
+      "Directory of the log files; empty: the OS-standard one.",
     ),
+    maxFileBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024)
+      .describe(
+        "A log file reaching this size continues in a new part; files also change at midnight UTC.",
+      ),
     console: z.boolean().default(true).describe("Also write log records to standard error."),
   }).prefault({}).describe("Logging."),
   servers: z.strictObject({
