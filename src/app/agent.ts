@@ -12,7 +12,7 @@ import { logger, type Logging, setupLogging } from "../log/setup.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import { type LoopbackServer, serveLoopback } from "../net/loopback_server.ts";
 import { VERSION } from "../version.ts";
-import type { SystemDeps } from "./system.ts";
+import { ffmpegLocateDeps, type SystemDeps } from "./system.ts";
 
 /** Could not start; `exitCode` is what the CLI should exit with. */
 export class StartupError extends Error {
@@ -48,16 +48,7 @@ export interface RunningAgent {
 const UNAVAILABLE = 5;
 
 async function detectFfmpeg(sys: SystemDeps, config: Readonly<Config>): Promise<FfmpegState> {
-  const located = locateFfmpeg(
-    {
-      os: sys.platform.os,
-      env: sys.platform.env,
-      execPath: sys.execPath,
-      projectRoot: sys.projectRoot,
-      isFile: sys.isFile,
-    },
-    config.ffmpeg.path,
-  );
+  const located = locateFfmpeg(ffmpegLocateDeps(sys), config.ffmpeg.path);
   if (!located.ok) return { kind: "unusable", problem: located.problem, fix: located.fix };
   try {
     return { kind: "ready", info: await probeFfmpeg(sys.runner, located.location) };

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Clock, systemClock } from "../clock/clock.ts";
 import type { OsName, PlatformFacts } from "../config/paths.ts";
+import type { LocateFfmpegDeps } from "../ffmpeg/locate.ts";
 import { denoLogFiles, type LogFiles } from "../log/log_files.ts";
 import { type CommandRunner, denoCommandRunner } from "../process/runner.ts";
 
@@ -119,4 +120,10 @@ export function realSystem(mainUrl: string): SystemDeps {
     writeStdout: (t) => writeAll(Deno.stdout, t),
     writeStderr: (t) => writeAll(Deno.stderr, t),
   };
+}
+
+/** What ffmpeg discovery needs of the system. */
+export function ffmpegLocateDeps(sys: SystemDeps): LocateFfmpegDeps {
+  const { platform, execPath, projectRoot, isFile } = sys;
+  return { os: platform.os, env: platform.env, execPath, projectRoot, isFile };
 }

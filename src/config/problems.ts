@@ -3,6 +3,7 @@
  * what was expected, what was found.
  */
 import type { z } from "zod";
+import { valueAt } from "../util/value_at.ts";
 
 export interface ConfigProblem {
   readonly where: string;
@@ -21,15 +22,6 @@ export function showValue(value: unknown): string {
     text = String(value);
   }
   return text.length > MAX_FOUND ? `${text.slice(0, MAX_FOUND - 1)}…` : text;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let node = root;
-  for (const key of path) {
-    if (typeof node !== "object" || node === null) return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node;
 }
 
 function expectedOf(issue: z.core.$ZodIssue): string {

@@ -2,7 +2,7 @@
  * `doctor`: everything an administrator can check without the platform, each finding with its
  * fix. Reads only through `SystemDeps`, so it says the same thing the agent would experience.
  */
-import type { SystemDeps } from "../app/system.ts";
+import { ffmpegLocateDeps, type SystemDeps } from "../app/system.ts";
 import type { LoadConfigResult } from "../config/load.ts";
 import { locateFfmpeg } from "../ffmpeg/locate.ts";
 import { type FfmpegInfo, probeFfmpeg } from "../ffmpeg/probe.ts";
@@ -113,16 +113,7 @@ async function ffmpegFindings(
   sys: SystemDeps,
   configPath: string,
 ): Promise<{ findings: Finding[]; info?: FfmpegInfo }> {
-  const located = locateFfmpeg(
-    {
-      os: sys.platform.os,
-      env: sys.platform.env,
-      execPath: sys.execPath,
-      projectRoot: sys.projectRoot,
-      isFile: sys.isFile,
-    },
-    configPath,
-  );
+  const located = locateFfmpeg(ffmpegLocateDeps(sys), configPath);
   if (!located.ok) return { findings: [fail("ffmpeg", located.problem, located.fix)] };
   let info: FfmpegInfo;
   try {

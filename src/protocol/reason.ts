@@ -4,6 +4,7 @@
  * value may be a token (DESIGN.md §5).
  */
 import type { z } from "zod";
+import { valueAt } from "../util/value_at.ts";
 
 /** More than this and the peer gets the first few and a count. */
 const MAX_ISSUES = 3;
@@ -19,15 +20,6 @@ export function pathText(path: readonly PropertyKey[]): string {
     } else out += "[…]";
   }
   return out === "" ? "(message)" : out;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let node = root;
-  for (const key of path) {
-    if (typeof node !== "object" || node === null) return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node;
 }
 
 /** The JSON kind of a value: what was found, without the value. */

@@ -8,7 +8,6 @@ import {
   address,
   connectionReason,
   jwtToken,
-  logLevel,
   logLevelReader,
   logLevelWriter,
   opaqueId,
@@ -17,6 +16,7 @@ import {
   retryDelayWriter,
   versionAgentHelper,
 } from "./fields.ts";
+import { defineSetLogLevel, defineSetLogLevelResult } from "./set_log_level.ts";
 
 const toHelper = { channel: "ws2", from: "jsSdk", to: "helper" } as const;
 const fromHelper = { channel: "ws2", from: "helper", to: "jsSdk" } as const;
@@ -58,13 +58,7 @@ export const agentOpenConnect = defineMessage({
   },
 });
 
-export const setLogLevel = defineMessage({
-  ...toHelper,
-  name: "setLogLevel",
-  reply: "resultSetLogLevel",
-  summary: "Changes the helper's log level.",
-  data: both((mode) => obj(mode, { logLevel: logLevel(mode) })),
-});
+export const setLogLevel = defineSetLogLevel("ws2", "jsSdk");
 
 export const agentCloseConnect = defineMessage({
   ...toHelper,
@@ -111,11 +105,7 @@ export const agentHelperState = defineMessage({
   },
 });
 
-export const resultSetLogLevel = defineResult({
-  ...fromHelper,
-  name: "resultSetLogLevel",
-  summary: "Whether the log level was changed.",
-});
+export const resultSetLogLevel = defineSetLogLevelResult("ws2", "jsSdk");
 
 export const resultAgentCloseConnect = defineResult({
   ...fromHelper,

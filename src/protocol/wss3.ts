@@ -14,12 +14,12 @@ import {
   fileSafeId,
   frameRate,
   keyframeIntervalSec,
-  logLevel,
   maxHeight,
   opaqueId,
   shortText,
   versionAgentHelper,
 } from "./fields.ts";
+import { defineSetLogLevel, defineSetLogLevelResult } from "./set_log_level.ts";
 
 const toHelper = { channel: "wss3", from: "agentServer", to: "helper" } as const;
 const fromHelper = { channel: "wss3", from: "helper", to: "agentServer" } as const;
@@ -127,13 +127,7 @@ export const stopStream = defineMessage({
   data: both((mode) => obj(mode, { streamId, display: displayIndex.optional() })),
 });
 
-export const setLogLevel = defineMessage({
-  ...toHelper,
-  name: "setLogLevel",
-  reply: "resultSetLogLevel",
-  summary: "Changes the helper's log level.",
-  data: both((mode) => obj(mode, { logLevel: logLevel(mode) })),
-});
+export const setLogLevel = defineSetLogLevel("wss3", "agentServer");
 
 export const getDisplayInfo = defineMessage({
   ...toHelper,
@@ -271,10 +265,7 @@ export const resultStopStream = result(
   "resultStopStream",
   "Whether the live view stopped (answers stopStream).",
 );
-export const resultSetLogLevel = result(
-  "resultSetLogLevel",
-  "Whether the log level was changed (answers setLogLevel).",
-);
+export const resultSetLogLevel = defineSetLogLevelResult("wss3", "agentServer");
 
 export const resultGetDisplayInfo = defineMessage({
   ...fromHelper,
