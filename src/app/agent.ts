@@ -10,7 +10,9 @@ import { createHttpApp, type ReadinessCheck } from "../http/app.ts";
 import { Redactor } from "../log/redact.ts";
 import { logger, type Logging, setupLogging } from "../log/setup.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
-import { type LoopbackServer, serveLoopback } from "../net/loopback_server.ts";
+import { type Handler, type LoopbackServer, serveLoopback } from "../net/loopback_server.ts";
+import { createWs2Endpoint } from "../ws2/endpoint.ts";
+import { createWs2Dispatch } from "./ws2_commands.ts";
 import { VERSION } from "../version.ts";
 import { ffmpegLocateDeps, type SystemDeps } from "./system.ts";
 
@@ -34,6 +36,7 @@ export interface AgentOptions {
 
 export interface RunningAgent {
   readonly httpPort: number | null;
+  readonly ws2Port: number;
   readonly redactor: Redactor;
   readonly logging: Logging;
   readonly metrics: MetricsRegistry;
@@ -118,6 +121,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
   if (spoolProblem) log.error("Spool directory unusable: {problem}", { problem: spoolProblem });
 
   let ffmpegState: FfmpegState = { kind: "probing" };
+  let ws2Listening: string | null = null;
   const ffmpegProbed = detectFfmpeg(sys, config).then((state) => {
     ffmpegState = state;
     if (state.kind === "ready") {
@@ -151,6 +155,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
           detail: ffmpegState.kind === "probing" ? "probing" : ffmpegState.problem,
         },
       { name: "spool", ok: spoolProblem === null, detail: spoolProblem ?? config.spool.directory },
+      { name: "ws2", ok: ws2Listening !== null, detail: ws2Listening ?? "not listening" },
     ];
     ready.set(checks.every((c) => c.ok) ? 1 : 0);
     return checks;
@@ -169,34 +174,60 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     uptimeSec: Math.round((sys.clock.now() - startedAt) / 1000),
     configFile: options.configFile,
     registration: { state: "idle" },
+    ws2: { url: ws2Listening, connections: ws2.openConnections },
     recordings: [],
     ffmpeg: ffmpegState.kind === "ready"
       ? { version: ffmpegState.info.version, path: ffmpegState.info.location.path }
       : { state: ffmpegState.kind },
   });
 
+  const servers: LoopbackServer[] = [];
+  const listen = async (what: string, key: string, handler: Handler, port: number) => {
+    try {
+      return await serveLoopback(handler, port);
+    } catch (e) {
+      await Promise.all(servers.map((s) => s.close()));
+      await logging.close();
+      throw new StartupError(
+        e instanceof Deno.errors.AddrInUse
+          ? `${what} port ${port} on 127.0.0.1 is taken (is another agent running?): set ${key}`
+          : `cannot listen on 127.0.0.1:${port} for ${what}: ${(e as Error).message}`,
+        UNAVAILABLE,
+      );
+    }
+  };
+
+  let ws2Port = config.ws2.port;
+  const ws2 = createWs2Endpoint(
+    { dispatch: createWs2Dispatch({ logging, redactor }), metrics, log: logger("ws2") },
+    {
+      port: () => ws2Port,
+      allowedOrigins: config.ws2.allowedOrigins,
+      maxMessageBytes: config.ws2.maxMessageBytes,
+    },
+  );
+  const ws2Server = await listen("ws2", "ws2.port", (req) => ws2.handle(req), config.ws2.port);
+  servers.push(ws2Server);
+  ws2Port = ws2Server.port;
+  ws2Listening = `ws://127.0.0.1:${ws2Port}/`;
+  log.info("ws2 for the web workplace on {url} (origins: {origins})", {
+    url: ws2Listening,
+    origins: config.ws2.allowedOrigins.join(", ") || "none allowed",
+  });
+
   let http: LoopbackServer | null = null;
   if (config.http.enabled) {
     let port = config.http.port;
     const app = createHttpApp({ metrics, status, readiness }, { port: () => port });
-    try {
-      http = await serveLoopback(app.fetch, config.http.port);
-    } catch (e) {
-      await logging.close();
-      const inUse = e instanceof Deno.errors.AddrInUse;
-      throw new StartupError(
-        inUse
-          ? `port ${config.http.port} on 127.0.0.1 is taken (is another agent running?): set http.port`
-          : `cannot listen on 127.0.0.1:${config.http.port}: ${(e as Error).message}`,
-        UNAVAILABLE,
-      );
-    }
+    http = await listen("health", "http.port", app.fetch, config.http.port);
+    servers.push(http);
     port = http.port;
     log.info("Health and metrics on http://127.0.0.1:{port}/", { port });
   }
 
   return {
     httpPort: http?.port ?? null,
+    ws2Port,
     redactor,
     logging,
     metrics,
@@ -207,7 +238,9 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     async stop() {
       log.info("AgentHelper stopping");
       await ffmpegProbed;
-      await http?.close();
+      ws2.closeAll();
+      ws2Listening = null;
+      await Promise.all(servers.map((s) => s.close()));
       await logging.close();
     },
   };

@@ -48,6 +48,7 @@ export async function runDemo(
     await agent.ffmpegProbed;
     const base = `http://127.0.0.1:${agent.httpPort}`;
     const ff = agent.ffmpeg();
+    out(`  ws2 (web page)    ws://127.0.0.1:${agent.ws2Port}/  (origins from ws2.allowedOrigins)`);
     out(`  health & metrics  ${base}/  (healthz, readyz, metrics, status)`);
     out(`  logs              ${agent.logging.currentFile ?? "(none)"}`);
     out(`  spool             ${loaded.config.spool.directory}`);
