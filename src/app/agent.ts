@@ -160,8 +160,9 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     ready.set(checks.every((c) => c.ok) ? 1 : 0);
     return checks;
   };
+  const uptimeSec = () => Math.round((sys.clock.now() - startedAt) / 1000);
   metrics.onCollect(() => {
-    uptime.set(Math.round((sys.clock.now() - startedAt) / 1000));
+    uptime.set(uptimeSec());
     rss.set(sys.memoryRss());
     readiness();
   });
@@ -171,7 +172,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     pid: sys.pid,
     os: sys.platform.os,
     startedAt: new Date(startedAt).toISOString(),
-    uptimeSec: Math.round((sys.clock.now() - startedAt) / 1000),
+    uptimeSec: uptimeSec(),
     configFile: options.configFile,
     registration: { state: "idle" },
     ws2: { url: ws2Listening, connections: ws2.openConnections },
