@@ -16,12 +16,9 @@ import { createWs2Dispatch } from "./ws2_commands.ts";
 import { VERSION } from "../version.ts";
 import { ffmpegLocateDeps, type SystemDeps } from "./system.ts";
 
-/** Could not start; `exitCode` is what the CLI should exit with. */
+/** Could not start (a port taken, logs not writable); retrying as-is will not help. */
 export class StartupError extends Error {
   override readonly name = "StartupError";
-  constructor(message: string, readonly exitCode: number) {
-    super(message);
-  }
 }
 
 export type FfmpegState =
@@ -47,8 +44,6 @@ export interface RunningAgent {
   readiness(): ReadinessCheck[];
   stop(): Promise<void>;
 }
-
-const UNAVAILABLE = 5;
 
 async function detectFfmpeg(sys: SystemDeps, config: Readonly<Config>): Promise<FfmpegState> {
   const located = locateFfmpeg(ffmpegLocateDeps(sys), config.ffmpeg.path);
@@ -85,7 +80,6 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
   } catch (e) {
     throw new StartupError(
       `cannot write logs in ${config.log.directory}: ${(e as Error).message}`,
-      UNAVAILABLE,
     );
   }
   const log = logger("agent");
@@ -193,7 +187,6 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
         e instanceof Deno.errors.AddrInUse
           ? `${what} port ${port} on 127.0.0.1 is taken (is another agent running?): set ${key}`
           : `cannot listen on 127.0.0.1:${port} for ${what}: ${(e as Error).message}`,
-        UNAVAILABLE,
       );
     }
   };

@@ -1,6 +1,6 @@
 /**
  * The real outside world, gathered in one place for the composition root: the only module
- * that reads `Deno.env`, `Deno.build` and the process's paths. Everything below gets these as
+ * that reads `Deno.env`, `Deno.build`, `Deno.version` and the process's paths. Everything below gets these as
  * dependencies.
  */
 import os from "node:os";
@@ -20,12 +20,12 @@ export interface SystemDeps {
   readonly cwd: string;
   readonly execPath: string;
   readonly projectRoot: string | null;
-  readonly hostname: string;
   readonly pid: number;
+  /** The Deno runtime's version and the CPU architecture, for `version`. */
+  readonly runtime: { readonly deno: string; readonly arch: string };
   /** Resident set size of this process, bytes. */
   memoryRss(): number;
   isFile(path: string): boolean;
-  isDir(path: string): boolean;
   readTextFile(path: string): string | undefined;
   /** Creates `dir` if needed and proves it writable; the problem in words, or null. */
   ensureWritableDir(dir: string): string | null;
@@ -75,11 +75,10 @@ export function realSystem(mainUrl: string): SystemDeps {
     cwd: Deno.cwd(),
     execPath: Deno.execPath(),
     projectRoot: root && statKind(path.join(root, "node_modules")) === "dir" ? root : null,
-    hostname: Deno.hostname(),
     pid: Deno.pid,
+    runtime: { deno: Deno.version.deno, arch: Deno.build.arch },
     memoryRss: () => Deno.memoryUsage().rss,
     isFile: (p) => statKind(p) === "file",
-    isDir: (p) => statKind(p) === "dir",
     readTextFile: (p) => {
       try {
         return Deno.readTextFileSync(p);

@@ -31,18 +31,14 @@ export async function runDemo(
   };
   const ffmpegPath = deps.platform.env[FFMPEG_ENV];
   if (ffmpegPath) env[FFMPEG_ENV] = ffmpegPath;
-  const loaded = loadConfig({ ...deps, platform: { ...deps.platform, env } }, {
-    ignoreStandardFiles: true,
-  });
+  const demoSys = { ...deps, platform: { ...deps.platform, env } };
+  const loaded = loadConfig(demoSys, { ignoreStandardFiles: true });
   if (!loaded.ok) {
     deps.writeStderr(formatProblems("embedded demo config is invalid", loaded.problems) + "\n");
     return EXIT.config;
   }
   out(`${PRODUCT_VERSION} demo: embedded defaults, no config file`);
-  const agent = await startAgent({ ...deps, platform: { ...deps.platform, env } }, {
-    config: loaded.config,
-    configFile: null,
-  });
+  const agent = await startAgent(demoSys, { config: loaded.config, configFile: null });
   let passed = false;
   try {
     await agent.ffmpegProbed;

@@ -87,9 +87,9 @@ function version(deps: CliDeps, json: boolean): ExitCode {
   const facts = {
     version: VERSION,
     product: PRODUCT_VERSION,
-    deno: Deno.version.deno,
+    deno: deps.runtime.deno,
     os: deps.platform.os,
-    arch: Deno.build.arch,
+    arch: deps.runtime.arch,
   };
   deps.writeStdout(
     json
@@ -156,7 +156,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<Exit
     }
     if (e instanceof StartupError) {
       deps.writeStderr(`agent-helper: cannot start: ${e.message}\n`);
-      return e.exitCode as ExitCode;
+      return EXIT.unavailable;
     }
     deps.writeStderr(`agent-helper: ${new Redactor().text((e as Error).message ?? String(e))}\n`);
     return EXIT.failure;
