@@ -4,19 +4,46 @@
  * (close 1003), answers every text frame — a malformed one with an error reply naming what is
  * wrong (the connection stays open), a valid one with what the dispatcher returns — and can
  * push a message to every open connection (registration state changes).
+ *
+ * Rate limits (`rate_limit.ts`): a handshake that passes the guards but exceeds
+ * `handshakesPerMinute` (all origins together) gets HTTP 429 with `Retry-After`, counted as
+ * refused with reason `rateLimited`. Only handshakes the guards let through count, so a foreign
+ * page hammering the port cannot spend the real workplace's allowance. On a connection, a
+ * message over `messagesPerSecond` is not dispatched; the first of a run is answered with
+ * `resultDesc: "rateLimited: …"` (its own reply action and transaction when readable, like any
+ * refusal), the rest of the run silently dropped; more than 5× the rate closes the connection
+ * with 1008 (policy violation). A client still sending when the close goes out may see an
+ * abnormal close (1006) instead: Deno's server drops the TCP connection when data frames follow
+ * its close frame (denoland/deno#21642); the connection ends either way.
  */
 import type { Logger } from "@logtape/logtape";
+import { type Clock, systemClock } from "../clock/clock.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import {
+  buildMessage,
   failureReply,
+  findEntry,
   type InboundMessage,
+  type MessageName,
   parseInbound,
   type WrittenEnvelope,
 } from "../protocol/catalog.ts";
+import { ACTION_NAME, MAX_TRANSACTION_LENGTH } from "../protocol/envelope.ts";
 import { checkHandshake } from "./handshake.ts";
+import {
+  createHandshakeLimiter,
+  createMessageLimiter,
+  FLOOD_FACTOR,
+  retryAfterSeconds,
+} from "./rate_limit.ts";
 
 export const CLOSE_UNSUPPORTED_DATA = 1003;
+export const CLOSE_POLICY_VIOLATION = 1008;
 export const CLOSE_TOO_BIG = 1009;
+
+/** The config's defaults (src/config/schema.ts), for callers that do not pass the limits. */
+export const DEFAULT_MESSAGES_PER_SECOND = 20;
+export const DEFAULT_HANDSHAKES_PER_MINUTE = 60;
 
 export interface Ws2Peer {
   readonly id: number;
@@ -33,6 +60,13 @@ export interface Ws2Deps {
   readonly dispatch: Ws2Dispatch;
   readonly metrics: MetricsRegistry;
   readonly log: Logger;
+  /** Time for the rate limits; the system clock when absent. */
+  readonly clock?: Clock;
+  /**
+   * What a newly opened connection is told at once, if anything: the registration's current
+   * state, so a reloaded page learns it without asking.
+   */
+  readonly greeting?: () => WrittenEnvelope | null;
 }
 
 export interface Ws2Options {
@@ -40,6 +74,10 @@ export interface Ws2Options {
   readonly port: () => number;
   readonly allowedOrigins: readonly string[];
   readonly maxMessageBytes: number;
+  /** `ws2.messagesPerSecond`, per connection; default {@link DEFAULT_MESSAGES_PER_SECOND}. */
+  readonly messagesPerSecond?: number;
+  /** `ws2.handshakesPerMinute`, all origins together; default {@link DEFAULT_HANDSHAKES_PER_MINUTE}. */
+  readonly handshakesPerMinute?: number;
 }
 
 export interface Ws2Endpoint {
@@ -52,9 +90,54 @@ export interface Ws2Endpoint {
 
 const encoder = new TextEncoder();
 
+/**
+ * The refusal of a rate-limited message: its own reply action with result "error" when it is a
+ * known request (so the page's pending transaction completes), else `error`; the transaction
+ * and action only when they have the shape `parseInbound` would echo. The text is size-capped
+ * before it gets here, so decoding it is bounded.
+ */
+export function rateLimitedReply(text: string, resultDesc: string): WrittenEnvelope {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const record = typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : {};
+  const transaction = typeof record.transaction === "string" &&
+      record.transaction.length <= MAX_TRANSACTION_LENGTH
+    ? record.transaction
+    : undefined;
+  const action = typeof record.action === "string" && ACTION_NAME.test(record.action)
+    ? record.action
+    : undefined;
+  const reply = action === undefined ? undefined : findEntry("ws2", action)?.reply;
+  if (reply !== undefined) {
+    const data = { result: "error", resultDesc } as never;
+    return buildMessage("ws2", reply as MessageName<"ws2">, data, transaction) as WrittenEnvelope;
+  }
+  const data = action === undefined
+    ? { result: "error" as const, resultDesc }
+    : { result: "error" as const, resultDesc, inReplyTo: action };
+  return buildMessage("ws2", "error", data, transaction);
+}
+
 export function createWs2Endpoint(deps: Ws2Deps, options: Ws2Options): Ws2Endpoint {
   const sockets = new Map<number, WebSocket>();
   let nextId = 1;
+  const clock = deps.clock ?? systemClock;
+  const messagesPerSecond = options.messagesPerSecond ?? DEFAULT_MESSAGES_PER_SECOND;
+  const handshakeBucket = createHandshakeLimiter(
+    clock,
+    options.handshakesPerMinute ?? DEFAULT_HANDSHAKES_PER_MINUTE,
+  );
+  const rateLimitedDesc = `rateLimited: more than ${messagesPerSecond} messages a second on ` +
+    "this connection; this and further messages are dropped until the rate falls (only the " +
+    `first is answered; more than ${FLOOD_FACTOR}x the rate closes the connection)`;
+  // Log the first refused handshake of a run only: the log must not become the flood.
+  let handshakesLimited = false;
   const open = deps.metrics.gauge({
     name: "agent_helper_ws2_connections",
     help: "Open ws2 connections.",
@@ -66,7 +149,7 @@ export function createWs2Endpoint(deps: Ws2Deps, options: Ws2Options): Ws2Endpoi
   });
   const messages = deps.metrics.counter({
     name: "agent_helper_ws2_messages_total",
-    help: "ws2 messages received, by outcome (ok, invalid, tooBig, binary).",
+    help: "ws2 messages received, by outcome (ok, invalid, tooBig, binary, rateLimited, flood).",
     labels: ["outcome"],
   });
 
@@ -109,12 +192,35 @@ export function createWs2Endpoint(deps: Ws2Deps, options: Ws2Options): Ws2Endpoi
         });
         return new Response(`refused: ${verdict.reason}\n`, { status: verdict.status });
       }
+      if (!handshakeBucket.take()) {
+        refused.inc({ reason: "rateLimited" });
+        const retryAfter = retryAfterSeconds(handshakeBucket);
+        if (!handshakesLimited) {
+          handshakesLimited = true;
+          deps.log.warn(
+            "ws2 handshakes refused: more than {limit} a minute (origin {origin}); retry after {retryAfter} s",
+            {
+              limit: options.handshakesPerMinute ?? DEFAULT_HANDSHAKES_PER_MINUTE,
+              origin: verdict.origin,
+              retryAfter,
+            },
+          );
+        }
+        return new Response("refused: rateLimited\n", {
+          status: 429,
+          headers: { "retry-after": String(retryAfter) },
+        });
+      }
+      handshakesLimited = false;
       const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 60 });
       const peer: Ws2Peer = { id: nextId++, origin: verdict.origin };
+      const limiter = createMessageLimiter(clock, { messagesPerSecond });
       socket.onopen = () => {
         sockets.set(peer.id, socket);
         open.set(sockets.size);
         deps.log.info("ws2 #{id} open from {origin}", { id: peer.id, origin: peer.origin });
+        const hello = deps.greeting?.();
+        if (hello) send(socket, hello);
       };
       socket.onclose = () => {
         sockets.delete(peer.id);
@@ -122,6 +228,8 @@ export function createWs2Endpoint(deps: Ws2Deps, options: Ws2Options): Ws2Endpoi
         deps.log.info("ws2 #{id} closed", { id: peer.id });
       };
       socket.onmessage = (event) => {
+        // Frames already in flight after a close was decided are not looked at.
+        if (socket.readyState !== WebSocket.OPEN) return;
         if (typeof event.data !== "string") {
           messages.inc({ outcome: "binary" });
           socket.close(CLOSE_UNSUPPORTED_DATA, "binary frames are not accepted");
@@ -135,6 +243,29 @@ export function createWs2Endpoint(deps: Ws2Deps, options: Ws2Options): Ws2Endpoi
           messages.inc({ outcome: "tooBig" });
           socket.close(CLOSE_TOO_BIG, `message larger than ${options.maxMessageBytes} bytes`);
           return;
+        }
+        switch (limiter.admit()) {
+          case "accept":
+            break;
+          case "reject":
+            messages.inc({ outcome: "rateLimited" });
+            deps.log.warn("ws2 #{id}: over {rate} messages a second; dropping until it falls", {
+              id: peer.id,
+              rate: messagesPerSecond,
+            });
+            send(socket, rateLimitedReply(event.data, rateLimitedDesc));
+            return;
+          case "drop":
+            messages.inc({ outcome: "rateLimited" });
+            return;
+          case "close":
+            messages.inc({ outcome: "flood" });
+            deps.log.warn("ws2 #{id}: flooding (over {factor}x the rate); closing", {
+              id: peer.id,
+              factor: FLOOD_FACTOR,
+            });
+            socket.close(CLOSE_POLICY_VIOLATION, "message rate limit exceeded");
+            return;
         }
         onText(socket, peer, event.data).catch((e) => {
           deps.log.error("ws2 #{id}: dispatch failed: {error}", { id: peer.id, error: e });
