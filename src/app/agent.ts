@@ -11,15 +11,26 @@ import { Redactor } from "../log/redact.ts";
 import { logger, type Logging, setupLogging } from "../log/setup.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import { type Handler, type LoopbackServer, serveLoopback } from "../net/loopback_server.ts";
+import { buildMessage } from "../protocol/catalog.ts";
+import { createRegistration, type Registration } from "../registration/registration.ts";
 import { createWs2Endpoint } from "../ws2/endpoint.ts";
+import { createWsConnector } from "../wss3/ws_connector.ts";
 import { createWs2Dispatch } from "./ws2_commands.ts";
-import { VERSION } from "../version.ts";
+import { createAgentCommands } from "./wss3_commands.ts";
+import type { StateView } from "../registration/machine.ts";
+import { createDisplayLister } from "../workstation/displays.ts";
+import { gatherAgentHelperInfo } from "../workstation/info.ts";
+import { systemWorkstationFacts } from "../workstation/system_facts.ts";
+import { PRODUCT_VERSION, VERSION } from "../version.ts";
 import { ffmpegLocateDeps, type SystemDeps } from "./system.ts";
 
 /** Could not start (a port taken, logs not writable); retrying as-is will not help. */
 export class StartupError extends Error {
   override readonly name = "StartupError";
 }
+
+/** AgentServer's commands are small; a live view goes the other way. */
+const WSS3_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export type FfmpegState =
   | { readonly kind: "probing" }
@@ -37,6 +48,7 @@ export interface RunningAgent {
   readonly redactor: Redactor;
   readonly logging: Logging;
   readonly metrics: MetricsRegistry;
+  readonly registration: Registration;
   ffmpeg(): FfmpegState;
   /** Resolves once the ffmpeg probe has finished, whatever its outcome. */
   readonly ffmpegProbed: Promise<FfmpegState>;
@@ -168,7 +180,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     startedAt: new Date(startedAt).toISOString(),
     uptimeSec: uptimeSec(),
     configFile: options.configFile,
-    registration: { state: "idle" },
+    registration: registration.status(),
     ws2: { url: ws2Listening, connections: ws2.openConnections },
     recordings: [],
     ffmpeg: ffmpegState.kind === "ready"
@@ -191,13 +203,73 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     }
   };
 
+  let caPem: string | null = null;
+  if (config.servers.caBundle !== "") {
+    try {
+      caPem = sys.readTextFile(config.servers.caBundle) ?? null;
+    } catch (e) {
+      await logging.close();
+      throw new StartupError(
+        `cannot read servers.caBundle ${config.servers.caBundle}: ${(e as Error).message}`,
+      );
+    }
+    if (caPem === null) {
+      await logging.close();
+      throw new StartupError(`servers.caBundle ${config.servers.caBundle} does not exist`);
+    }
+  }
+  const displays = createDisplayLister({ runner: sys.runner }, {
+    os: sys.platform.os,
+    display: sys.platform.env.DISPLAY,
+  });
+  const stateMessage = (view: StateView) =>
+    buildMessage("ws2", "agentHelperState", { ...view, versionAgentHelper: PRODUCT_VERSION });
+  const registration = createRegistration({
+    clock: sys.clock,
+    random: sys.random,
+    connector: createWsConnector({ clock: sys.clock }, {
+      caPem,
+      maxMessageBytes: WSS3_MAX_MESSAGE_BYTES,
+      handshakeTimeoutMs: 10_000,
+      heartbeatMs: 30_000,
+      userAgent: PRODUCT_VERSION,
+    }),
+    log: logger("registration"),
+    metrics,
+    announce: (view) => ws2.broadcast(stateMessage(view)),
+    info: (target) =>
+      gatherAgentHelperInfo({
+        facts: () => systemWorkstationFacts(sys.platform),
+        displays,
+        ffmpeg: () => ffmpegState.kind === "ready" ? ffmpegState.info : null,
+        log: logger("wss3"),
+      }, target),
+    commands: createAgentCommands({ logging, redactor, log: logger("wss3"), displays }),
+    stopWork: (reason) => log.info("Stopping work ({reason}): nothing is recording", { reason }),
+  }, { recoveryWindowMs: config.registration.recoveryWindowSec * 1000 });
+
   let ws2Port = config.ws2.port;
   const ws2 = createWs2Endpoint(
-    { dispatch: createWs2Dispatch({ logging, redactor }), metrics, log: logger("ws2") },
+    {
+      dispatch: createWs2Dispatch({ logging, redactor, registration }, {
+        agentServerHosts: config.servers.agentServerHosts,
+        devMode: config.servers.devMode,
+        defaultRetryDelaySec: config.registration.defaultRetryDelaySec,
+      }),
+      metrics,
+      log: logger("ws2"),
+      clock: sys.clock,
+      greeting: () => {
+        const view = registration.view();
+        return view && stateMessage(view);
+      },
+    },
     {
       port: () => ws2Port,
       allowedOrigins: config.ws2.allowedOrigins,
       maxMessageBytes: config.ws2.maxMessageBytes,
+      messagesPerSecond: config.ws2.messagesPerSecond,
+      handshakesPerMinute: config.ws2.handshakesPerMinute,
     },
   );
   const ws2Server = await listen("ws2", "ws2.port", (req) => ws2.handle(req), config.ws2.port);
@@ -225,6 +297,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     redactor,
     logging,
     metrics,
+    registration,
     ffmpeg: () => ffmpegState,
     ffmpegProbed,
     status,
@@ -232,6 +305,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     async stop() {
       log.info("AgentHelper stopping");
       await ffmpegProbed;
+      registration.stop();
       ws2.closeAll();
       ws2Listening = null;
       await Promise.all(servers.map((s) => s.close()));

@@ -25,6 +25,8 @@ export interface SystemDeps {
   readonly runtime: { readonly deno: string; readonly arch: string };
   /** Resident set size of this process, bytes. */
   memoryRss(): number;
+  /** [0, 1): retry jitter. */
+  random(): number;
   isFile(path: string): boolean;
   readTextFile(path: string): string | undefined;
   /** Creates `dir` if needed and proves it writable; the problem in words, or null. */
@@ -78,6 +80,7 @@ export function realSystem(mainUrl: string): SystemDeps {
     pid: Deno.pid,
     runtime: { deno: Deno.version.deno, arch: Deno.build.arch },
     memoryRss: () => Deno.memoryUsage().rss,
+    random: Math.random,
     isFile: (p) => statKind(p) === "file",
     readTextFile: (p) => {
       try {

@@ -89,13 +89,13 @@ export const configSchema = z.strictObject({
   }).prefault({}).describe("Logging."),
   servers: z.strictObject({
     agentServerHosts: z.array(allowedHostPattern).default([]).describe(
-      "AgentServer hosts the agent may register with (wss only): host, host:port or *.domain.",
+      "AgentServer hosts the agent may register with (wss only): host (port 443), host:port, *.domain (names under it, port 443) or *.domain:port. An agentServerURI off this list is refused and never dialled.",
     ),
     screenRecorderHosts: z.array(allowedHostPattern).default([]).describe(
       "ScreenRecorder hosts the agent may upload to (TLS gRPC only): host, host:port or *.domain.",
     ),
     caBundle: z.string().default("").describe(
-      "PEM file of extra CAs trusted for both, beside the system store; empty: system store only.",
+      "PEM file of extra CAs trusted for both, beside the system store; empty: system store only. Read at start; a missing file stops the agent.",
     ),
     devMode: z.boolean().default(false).describe(
       "Development only: allow ws:// and plaintext gRPC to loopback hosts on the lists. Never skips verification of TLS.",
