@@ -73,7 +73,7 @@ case "${1:-}" in
     ;;
   test)
     ensure_node_modules
-    ensure_debian ffmpeg:ffmpeg xvfb:Xvfb prometheus:promtool
+    ensure_debian ffmpeg:ffmpeg xvfb:Xvfb prometheus:promtool chromium:chromium
     run_tests
     ;;
   *)
