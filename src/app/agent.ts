@@ -237,13 +237,16 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     log: logger("registration"),
     metrics,
     announce: (view) => ws2.broadcast(stateMessage(view)),
+    // After the probe, so that the capabilities are known rather than empty.
     info: (target) =>
-      gatherAgentHelperInfo({
-        facts: () => systemWorkstationFacts(sys.platform),
-        displays,
-        ffmpeg: () => ffmpegState.kind === "ready" ? ffmpegState.info : null,
-        log: logger("wss3"),
-      }, target),
+      ffmpegProbed.then(() =>
+        gatherAgentHelperInfo({
+          facts: () => systemWorkstationFacts(sys.platform),
+          displays,
+          ffmpeg: () => ffmpegState.kind === "ready" ? ffmpegState.info : null,
+          log: logger("wss3"),
+        }, target)
+      ),
     commands: createAgentCommands({ logging, redactor, log: logger("wss3"), displays }),
     stopWork: (reason) => log.info("Stopping work ({reason}): nothing is recording", { reason }),
   }, { recoveryWindowMs: config.registration.recoveryWindowSec * 1000 });

@@ -4,13 +4,7 @@
  * written, and the token never leaks. Seeded, so a failure replays.
  */
 import { assert, assertNotIncludes } from "../testing/assert.ts";
-import {
-  type Channel,
-  FAILURE_KINDS,
-  failureReply,
-  parseInbound,
-  type Party,
-} from "./catalog.ts";
+import { type Channel, FAILURE_KINDS, failureReply, parseInbound, type Party } from "./catalog.ts";
 import { allSamples, SAMPLE_JWT } from "./samples.ts";
 import { fuzzer, type Json, prng } from "../testing/fuzz.ts";
 
