@@ -180,6 +180,21 @@ Deno.test("jssdk: the eleven steps end to end, a reload reattaches without regis
       assertEquals(active.helperState?.userID, USER);
       assert(active.helperState?.versionAgentHelper, "the helper names its version");
       assertEquals(ags.helper(USER)?.connections, 1);
+      // The steps in the order PROTOCOL.md §3 gives them, as AgentServer saw them: 1 and 3 on
+      // wss1; 8-10 on wss3 (the token handed out in 3 is the one that registered, and the
+      // helper then describes itself); 11 on wss1. Step 7's report (agentHelperConnect) may
+      // overtake 8, which runs concurrently.
+      await ags.waitForMessage((m) => m.action === "agentHelperInfo");
+      const seen = ags.messages.map((m) => `${m.channel}:${m.direction}:${m.action}`);
+      const at = (key: string) => seen.indexOf(key);
+      const order = [
+        "platform:in:getAgentHelperData",
+        "platform:out:resultGetAgentHelperData",
+        "platform:out:agentHelperConnectionState",
+        "wss3:in:agentHelperInfo",
+      ].map(at);
+      assert(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!)), seen.join(", "));
+      assert(at("platform:in:agentHelperConnect") > order[1]!, seen.join(", "));
     } finally {
       first.close();
     }
