@@ -198,6 +198,7 @@ Deno.test("cli: demo on embedded defaults is healthy and exits 0", async () => {
   assertEquals(r.code, 0, r.stdout + r.stderr);
   assertStringIncludes(r.stdout, "demo OK");
   assertMatch(r.stdout, /GET \/healthz\s+200 ok/);
+  assertMatch(r.stdout, /registration\s+helper says active, AgentServer says active/);
 });
 
 Deno.test("cli: doctor prints a verdict per line with fixes, exit 4 on FAIL", async () => {

@@ -1,15 +1,19 @@
 /**
- * `demo`, for now: the agent on embedded defaults (no config file, no AGENT_HELPER_* variables,
- * free ports, a temporary directory for logs and spool), probed over real HTTP the way local
- * monitoring would. Later issues grow it into the whole platform demo.
+ * `demo`: the agent on embedded defaults (no config file, free ports, a temporary directory
+ * for logs and spool) beside the embedded reference platform — an AgentServer on TLS from a
+ * CA made for the run, and a JsSDK playing the operator's web page. The page connects the
+ * agent exactly as on a workstation (PROTOCOL.md §3), AgentServer sends it commands, and the
+ * agent is probed over real HTTP the way local monitoring would. Later issues add recording.
  */
-import { startAgent } from "../app/agent.ts";
 import type { SystemDeps } from "../app/system.ts";
 import { FFMPEG_ENV } from "../ffmpeg/locate.ts";
-import { loadConfig } from "../config/load.ts";
-import { formatProblems } from "../config/problems.ts";
 import { PRODUCT_VERSION } from "../version.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
+import { runDemoSession } from "./demo_session.ts";
+import { startStack } from "../platform/workplace/stack.ts";
+
+/** The origin the demo's web page presents; the only one the demo agent lets in. */
+const DEMO_ORIGIN = "https://workplace.demo.localhost";
 
 export interface DemoOptions {
   readonly keep: boolean;
@@ -20,25 +24,13 @@ export async function runDemo(
   options: DemoOptions,
 ): Promise<ExitCode> {
   const out = (line: string) => deps.writeStdout(`${line}\n`);
-  const dir = deps.makeTempDir("agent-helper-demo-");
-  const env: Record<string, string> = {
-    AGENT_HELPER_WS2_PORT: "0",
-    AGENT_HELPER_HTTP_PORT: "0",
-    AGENT_HELPER_LOG_DIRECTORY: `${dir}/logs`,
-    AGENT_HELPER_LOG_CONSOLE: "false",
-    AGENT_HELPER_SPOOL_DIRECTORY: `${dir}/spool`,
-    PATH: deps.platform.env.PATH ?? "",
-  };
   const ffmpegPath = deps.platform.env[FFMPEG_ENV];
-  if (ffmpegPath) env[FFMPEG_ENV] = ffmpegPath;
-  const demoSys = { ...deps, platform: { ...deps.platform, env } };
-  const loaded = loadConfig(demoSys, { ignoreStandardFiles: true });
-  if (!loaded.ok) {
-    deps.writeStderr(formatProblems("embedded demo config is invalid", loaded.problems) + "\n");
-    return EXIT.config;
-  }
-  out(`${PRODUCT_VERSION} demo: embedded defaults, no config file`);
-  const agent = await startAgent(demoSys, { config: loaded.config, configFile: null });
+  out(`${PRODUCT_VERSION} demo: embedded defaults and the reference platform, on loopback`);
+  const stack = await startStack({
+    allowedOrigins: [DEMO_ORIGIN],
+    agentEnv: ffmpegPath ? { [FFMPEG_ENV]: ffmpegPath } : {},
+  });
+  const agent = stack.agent;
   let passed = false;
   try {
     await agent.ffmpegProbed;
@@ -47,7 +39,7 @@ export async function runDemo(
     out(`  ws2 (web page)    ws://127.0.0.1:${agent.ws2Port}/  (origins from ws2.allowedOrigins)`);
     out(`  health & metrics  ${base}/  (healthz, readyz, metrics, status)`);
     out(`  logs              ${agent.logging.currentFile ?? "(none)"}`);
-    out(`  spool             ${loaded.config.spool.directory}`);
+    out(`  AgentServer       ${stack.agentServer.wss3Url} (reference, TLS, test CA)`);
     out(
       ff.kind === "ready"
         ? `  ffmpeg            ${ff.info.version} at ${ff.info.location.path}; capture: ${
@@ -80,15 +72,19 @@ export async function runDemo(
         metrics ? `${metrics.status}, ${families} metric families` : "no answer"
       }`,
     );
-    passed = health?.status === 200 && readyOk && metrics?.status === 200;
-    out(passed ? "demo OK: the agent is healthy and ready" : "demo FAILED: see the lines above");
+    const session = await runDemoSession(stack, DEMO_ORIGIN, out);
+    passed = health?.status === 200 && readyOk && metrics?.status === 200 && session;
+    out(
+      passed
+        ? "demo OK: the agent is healthy, ready and registered on AgentServer"
+        : "demo FAILED: see the lines above",
+    );
     if (options.keep) {
       out("running; press Ctrl-C to stop");
       await deps.stopSignal;
     }
   } finally {
-    await agent.stop();
-    deps.removeDir(dir);
+    await stack.stop();
   }
   return passed ? EXIT.ok : EXIT.checksFailed;
 }

@@ -11,7 +11,7 @@ Usage: agent-helper [command] [options]
 
 Commands:
   run             run the agent (the default)
-  demo            start the agent on built-in defaults and show that it is healthy
+  demo            start the agent and the reference platform; connect it like a web page
   doctor          check config, ports, directories, ffmpeg and the display; each line with its fix
   config check    validate the configuration and list every problem
   config print    print the effective configuration (secrets masked)
@@ -32,8 +32,10 @@ ${CONFIG_OPTION}
   demo: `Usage: agent-helper demo [--keep]
 
 Starts the agent on built-in defaults (free ports, temporary log and spool directories,
-no config file), checks its health and readiness over HTTP, prints where it listens, and
-stops. Exit 0 only when it is healthy and ready.
+no config file) beside the reference platform (an AgentServer on TLS from a CA made for the
+run), checks its health and readiness over HTTP, lets a JsSDK web page connect it to
+AgentServer, has AgentServer send it commands, logs the operator out, and stops. Exit 0 only
+when every step worked.
 
   --keep          keep running until Ctrl-C
 `,
