@@ -3,7 +3,7 @@
 #   scripts/run.sh demo   run the main job (the demo on embedded defaults)
 #   scripts/run.sh test   run every check and the whole test suite (what CI runs)
 # Each installs what it needs first: npm packages when node_modules is missing or stale, and
-# Debian packages (ffmpeg, xvfb, prometheus for promtool) when missing and running as root;
+# Debian packages (ffmpeg; for tests xvfb, prometheus for promtool, chromium) when missing and root;
 # otherwise it names the package to install and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
