@@ -55,6 +55,39 @@ export class MessageLog {
     return full;
   }
 
+  /**
+   * Records a text received on `channel` from connection `conn`: the parsed message, or the
+   * refusal (kind, reason and the action when it was readable).
+   */
+  addInbound(
+    channel: LoggedChannel,
+    conn: { readonly id: number; readonly userID: string | undefined },
+    text: string,
+    parsed:
+      | { readonly ok: true; readonly message: AnyMessage }
+      | {
+        readonly ok: false;
+        readonly kind: FailureKind;
+        readonly reason: string;
+        readonly action?: string;
+      },
+  ): RecordedMessage {
+    const base = {
+      channel,
+      direction: "in",
+      userID: conn.userID,
+      connectionId: conn.id,
+      raw: text,
+    } as const;
+    return parsed.ok
+      ? this.add({ ...base, action: parsed.message.action, message: parsed.message })
+      : this.add({
+        ...base,
+        ...(parsed.action === undefined ? {} : { action: parsed.action }),
+        refused: { kind: parsed.kind, reason: parsed.reason },
+      });
+  }
+
   /** Sequence number of the last record (0 before any): wait for records after it. */
   get lastSeq(): number {
     return this.#seq;

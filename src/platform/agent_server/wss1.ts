@@ -118,19 +118,8 @@ export function createWss1Endpoint(deps: Wss1Deps, options: Wss1Options): Wss1En
 
   const onText = async (conn: Connection, text: string) => {
     const parsed = parseInbound("platform", text, "agentServer");
-    const base = {
-      channel: "platform",
-      direction: "in",
-      userID: conn.userID,
-      connectionId: conn.id,
-      raw: text,
-    } as const;
     if (!parsed.ok) {
-      messages.add({
-        ...base,
-        ...(parsed.action === undefined ? {} : { action: parsed.action }),
-        refused: { kind: parsed.kind, reason: parsed.reason },
-      });
+      messages.addInbound("platform", conn, text, parsed);
       log("warning", "wss1 #{id}: refused a message: {kind}: {reason}", {
         id: conn.id,
         kind: parsed.kind,
@@ -151,7 +140,7 @@ export function createWss1Endpoint(deps: Wss1Deps, options: Wss1Options): Wss1En
       return;
     }
     const message = parsed.message;
-    messages.add({ ...base, action: message.action, message });
+    messages.addInbound("platform", conn, text, { ok: true, message });
     switch (message.action) {
       case "getAgentHelperData":
         send(conn, await helperData(conn, message.transaction));

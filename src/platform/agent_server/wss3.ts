@@ -141,19 +141,8 @@ export function createWss3Endpoint(deps: Wss3Deps, options: Wss3Options): Wss3En
 
   const onText = (conn: Connection, text: string) => {
     const parsed = parseInbound("wss3", text, "agentServer");
-    const base = {
-      channel: "wss3",
-      direction: "in",
-      userID: conn.userID,
-      connectionId: conn.id,
-      raw: text,
-    } as const;
     if (!parsed.ok) {
-      messages.add({
-        ...base,
-        ...(parsed.action === undefined ? {} : { action: parsed.action }),
-        refused: { kind: parsed.kind, reason: parsed.reason },
-      });
+      messages.addInbound("wss3", conn, text, parsed);
       log("warning", "wss3 #{id} ({userID}): refused a message: {kind}: {reason}", {
         id: conn.id,
         userID: conn.userID,
@@ -166,7 +155,7 @@ export function createWss3Endpoint(deps: Wss3Deps, options: Wss3Options): Wss3En
       return;
     }
     const message = parsed.message;
-    messages.add({ ...base, action: message.action, message });
+    messages.addInbound("wss3", conn, text, { ok: true, message });
     log("debug", "wss3 #{id} ({userID}): {action}", {
       id: conn.id,
       userID: conn.userID,
