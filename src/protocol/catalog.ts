@@ -133,11 +133,9 @@ export function readInbound<C extends Channel, R extends Party = "helper">(
   }
   // The transaction first, so that every later refusal can carry it. `null` reads as absent:
   // some serializers write absent fields so.
-  const known: { transaction?: string; action?: string } = {};
+  const known = echoableFields(value);
   const tx = value.transaction;
-  if (typeof tx === "string" && tx.length <= MAX_TRANSACTION_LENGTH) known.transaction = tx;
   const action = value.action;
-  if (typeof action === "string" && ACTION_NAME.test(action)) known.action = action;
 
   if (tx !== undefined && tx !== null && known.transaction === undefined) {
     return fail("invalidEnvelope", TRANSACTION_REASON, known);
@@ -256,32 +254,69 @@ export function encodeMessage<C extends Channel, N extends MessageName<C>>(
   return JSON.stringify(write(entryNamed(channel, name), data, transaction));
 }
 
-/** `<kind>: <reason>`, cut to what resultDesc may hold. */
-export function failureDescription(failure: ParseFailure): string {
-  const text = `${failure.kind}: ${failure.reason}`;
+/** `text` cut to what resultDesc may hold. */
+function clipResultDesc(text: string): string {
   return text.length > MAX_RESULT_DESC_LENGTH
     ? `${text.slice(0, MAX_RESULT_DESC_LENGTH - 1)}…`
     : text;
 }
 
+/** `<kind>: <reason>`, cut to what resultDesc may hold. */
+export function failureDescription(failure: ParseFailure): string {
+  return clipResultDesc(`${failure.kind}: ${failure.reason}`);
+}
+
+/** The envelope fields of a received value that are safe to echo in a reply. */
+export interface EchoableFields {
+  /** When it is a string of at most MAX_TRANSACTION_LENGTH characters. */
+  transaction?: string;
+  /** When it has the shape of a message name. */
+  action?: string;
+}
+
+/** Reads {@link EchoableFields} from anything decoded from JSON; never throws. */
+export function echoableFields(value: unknown): EchoableFields {
+  const known: EchoableFields = {};
+  if (!isRecord(value)) return known;
+  const tx = value.transaction;
+  if (typeof tx === "string" && tx.length <= MAX_TRANSACTION_LENGTH) known.transaction = tx;
+  const action = value.action;
+  if (typeof action === "string" && ACTION_NAME.test(action)) known.action = action;
+  return known;
+}
+
 /**
- * What the helper answers a refused message with on ws2 or wss3. A known request with a reply
- * of its own (e.g. startScreenRecord with bad params) gets that reply with result "error", so
- * the requester's pending transaction completes; anything else gets `error`.
+ * The helper's `error` answer to `request` on ws2 or wss3: a known request with a reply of its
+ * own (e.g. startScreenRecord) gets that reply with result "error", so the requester's pending
+ * transaction completes; anything else gets `error` (naming the action when it was readable).
+ * `resultDesc` is cut to what the field may hold.
  */
-export function failureReply(channel: "ws2" | "wss3", failure: ParseFailure): WrittenEnvelope {
-  const request = failure.action === undefined ? undefined : findEntry(channel, failure.action);
-  const resultDesc = failureDescription(failure);
-  const reply = request?.reply === undefined
+export function errorReplyTo(
+  channel: "ws2" | "wss3",
+  request: { readonly action?: string | undefined; readonly transaction?: string | undefined },
+  resultDesc: string,
+): WrittenEnvelope {
+  const desc = clipResultDesc(resultDesc);
+  const entry = request.action === undefined ? undefined : findEntry(channel, request.action);
+  const reply = entry?.reply === undefined
     ? undefined
-    : CATALOG.find((e) => e.channel === channel && e.name === request.reply);
+    : CATALOG.find((e) => e.channel === channel && e.name === entry.reply);
   if (reply) {
-    return write(reply, { result: "error", resultDesc }, failure.transaction) as WrittenEnvelope;
+    return write(
+      reply,
+      { result: "error", resultDesc: desc },
+      request.transaction,
+    ) as WrittenEnvelope;
   }
-  const data = failure.action === undefined
-    ? { result: "error" as const, resultDesc }
-    : { result: "error" as const, resultDesc, inReplyTo: failure.action };
-  return buildMessage(channel, "error", data, failure.transaction);
+  const data = request.action === undefined
+    ? { result: "error" as const, resultDesc: desc }
+    : { result: "error" as const, resultDesc: desc, inReplyTo: request.action };
+  return buildMessage(channel, "error", data, request.transaction);
+}
+
+/** What the helper answers a refused message with on ws2 or wss3 (see {@link errorReplyTo}). */
+export function failureReply(channel: "ws2" | "wss3", failure: ParseFailure): WrittenEnvelope {
+  return errorReplyTo(channel, failure, failureDescription(failure));
 }
 
 /** Sanity of the table itself, for the tests and for a start-up assertion. */

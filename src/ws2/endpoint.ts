@@ -20,15 +20,13 @@ import type { Logger } from "@logtape/logtape";
 import { type Clock, systemClock } from "../clock/clock.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import {
-  buildMessage,
+  echoableFields,
+  errorReplyTo,
   failureReply,
-  findEntry,
   type InboundMessage,
-  type MessageName,
   parseInbound,
   type WrittenEnvelope,
 } from "../protocol/catalog.ts";
-import { ACTION_NAME, MAX_TRANSACTION_LENGTH } from "../protocol/envelope.ts";
 import { checkHandshake } from "./handshake.ts";
 import {
   createHandshakeLimiter,
@@ -103,25 +101,7 @@ export function rateLimitedReply(text: string, resultDesc: string): WrittenEnvel
   } catch {
     value = undefined;
   }
-  const record = typeof value === "object" && value !== null && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : {};
-  const transaction = typeof record.transaction === "string" &&
-      record.transaction.length <= MAX_TRANSACTION_LENGTH
-    ? record.transaction
-    : undefined;
-  const action = typeof record.action === "string" && ACTION_NAME.test(record.action)
-    ? record.action
-    : undefined;
-  const reply = action === undefined ? undefined : findEntry("ws2", action)?.reply;
-  if (reply !== undefined) {
-    const data = { result: "error", resultDesc } as never;
-    return buildMessage("ws2", reply as MessageName<"ws2">, data, transaction) as WrittenEnvelope;
-  }
-  const data = action === undefined
-    ? { result: "error" as const, resultDesc }
-    : { result: "error" as const, resultDesc, inReplyTo: action };
-  return buildMessage("ws2", "error", data, transaction);
+  return errorReplyTo("ws2", echoableFields(value), resultDesc);
 }
 
 export function createWs2Endpoint(deps: Ws2Deps, options: Ws2Options): Ws2Endpoint {

@@ -7,11 +7,11 @@
  */
 import {
   CATALOG,
+  errorReplyTo,
   type InboundMessage,
   ProtocolWriteError,
   type WrittenEnvelope,
 } from "../protocol/catalog.ts";
-import { MAX_RESULT_DESC_LENGTH } from "../protocol/envelope.ts";
 
 export type Wss3Command = Exclude<InboundMessage<"wss3">, { action: "closeRegistration" }>;
 export type CommandName = Wss3Command["action"];
@@ -30,23 +30,6 @@ export const COMMANDS: readonly { readonly name: CommandName; readonly reply: st
   .filter((e) => e.channel === "wss3" && e.to === "helper" && e.name !== "closeRegistration")
   .map((e) => ({ name: e.name as CommandName, reply: e.reply ?? "error" }));
 
-function replyName(action: CommandName): string {
-  return COMMANDS.find((c) => c.name === action)?.reply ?? "error";
-}
-
-function errorReply(action: CommandName, tx: string | undefined, resultDesc: string) {
-  const text = resultDesc.length > MAX_RESULT_DESC_LENGTH
-    ? `${resultDesc.slice(0, MAX_RESULT_DESC_LENGTH - 1)}…`
-    : resultDesc;
-  const envelope: WrittenEnvelope = {
-    action: replyName(action),
-    version: "1.0",
-    ...(tx === undefined ? {} : { transaction: tx }),
-    data: { result: "error", resultDesc: text },
-  };
-  return envelope;
-}
-
 export interface CommandDispatchDeps {
   readonly handlers: CommandHandlers;
   /** Makes an error text safe to send (tokens out). */
@@ -62,9 +45,9 @@ export function createCommandDispatch(deps: CommandDispatchDeps): CommandDispatc
       | ((m: Wss3Command) => Promise<WrittenEnvelope>)
       | undefined;
     if (!handler) {
-      return errorReply(
-        message.action,
-        message.transaction,
+      return errorReplyTo(
+        "wss3",
+        message,
         `${NOT_AVAILABLE}: ${message.action} is not available in this build of AgentHelper`,
       );
     }
@@ -76,7 +59,7 @@ export function createCommandDispatch(deps: CommandDispatchDeps): CommandDispatc
       const why = e instanceof ProtocolWriteError
         ? "internal error building the reply"
         : deps.redact((e as Error).message ?? String(e));
-      return errorReply(message.action, message.transaction, `failed: ${why}`);
+      return errorReplyTo("wss3", message, `failed: ${why}`);
     }
   };
 }
