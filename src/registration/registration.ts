@@ -266,14 +266,17 @@ export function createRegistration(
           };
         case "inactive":
           return { ...base, userID: p.target.userID, server: p.target.url, reason: p.reason };
-        default:
+        default: {
+          // The reason the pages were told (recoveryTimeout once work stopped), from one place.
+          const reason = viewOf(p)?.resultDesc;
           return {
             ...base,
             userID: p.target.userID,
             server: p.target.url,
             attempt: p.attempt,
-            ...(p.reason === null ? {} : { reason: p.workStopped ? "recoveryTimeout" : p.reason }),
+            ...(reason === undefined ? {} : { reason }),
           };
+        }
       }
     },
     stop() {
