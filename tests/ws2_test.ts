@@ -13,6 +13,7 @@ import { buildMessage } from "../src/protocol/catalog.ts";
 import { assert, assertEquals, assertMatch, assertNotIncludes } from "../src/testing/assert.ts";
 import { CANARY_JWT } from "../src/testing/canary.ts";
 import { rawRequest } from "../src/testing/raw_http.ts";
+import { connectWs2 } from "../src/testing/ws2_client.ts";
 import { createWs2Endpoint, rateLimitedReply, type Ws2Dispatch } from "../src/ws2/endpoint.ts";
 
 const ORIGIN = "https://workplace.example.com";
@@ -43,42 +44,8 @@ async function withAgent(body: (ws2Port: number, logDir: string) => Promise<void
   }
 }
 
-interface Client {
-  ws: WebSocket;
-  next(): Promise<Record<string, unknown>>;
-  closed: Promise<CloseEvent>;
-}
-
-function connect(port: number, origin = ORIGIN): Promise<Client> {
-  // Deno's WebSocket takes extra headers; a browser sets Origin itself.
-  const ws = new WebSocket(
-    `ws://127.0.0.1:${port}/`,
-    { headers: { origin } } as unknown as string[],
-  );
-  const queue: Record<string, unknown>[] = [];
-  const waiters: ((m: Record<string, unknown>) => void)[] = [];
-  ws.onmessage = (e) => {
-    const m = JSON.parse(e.data as string);
-    const w = waiters.shift();
-    if (w) w(m);
-    else queue.push(m);
-  };
-  const closed = new Promise<CloseEvent>((resolve) =>
-    ws.addEventListener("close", (e) => resolve(e))
-  );
-  return new Promise((resolve, reject) => {
-    ws.onopen = () =>
-      resolve({
-        ws,
-        closed,
-        next: () => {
-          const m = queue.shift();
-          return m ? Promise.resolve(m) : new Promise((r) => waiters.push(r));
-        },
-      });
-    ws.onerror = () => reject(new Error("handshake refused"));
-  });
-}
+/** A page of `origin` (the allowed one unless told) on ws2. */
+const connect = (port: number, origin = ORIGIN) => connectWs2(port, origin);
 
 Deno.test("ws2: setLogLevel is answered with the same transaction; bad input gets error replies", async () => {
   await withAgent(async (port) => {
