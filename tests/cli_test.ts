@@ -193,6 +193,26 @@ Deno.test("cli: a taken port exits 5 with the reason", async () => {
   }
 });
 
+Deno.test("cli: a missing servers.caBundle exits 5 naming the file", async () => {
+  const c = await tempConfig({
+    ws2: { port: 0 },
+    http: { port: 0 },
+    servers: { caBundle: "/nonexistent/agent-helper-ca.pem" },
+    log: { directory: "logs", console: false },
+    spool: { directory: "spool" },
+  });
+  try {
+    const r = await cli(["run", "--config", c.path]);
+    assertEquals(r.code, 5, r.stderr);
+    assertStringIncludes(
+      r.stderr,
+      "servers.caBundle /nonexistent/agent-helper-ca.pem does not exist",
+    );
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
+
 Deno.test("cli: demo on embedded defaults is healthy and exits 0", async () => {
   const r = await cli(["demo"], { AGENT_HELPER_WS2_PORT: "1" });
   assertEquals(r.code, 0, r.stdout + r.stderr);

@@ -205,17 +205,17 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
 
   let caPem: string | null = null;
   if (config.servers.caBundle !== "") {
+    const file = config.servers.caBundle;
+    let problem: string | null = null;
     try {
-      caPem = sys.readTextFile(config.servers.caBundle) ?? null;
+      caPem = sys.readTextFile(file) ?? null;
+      if (caPem === null) problem = `servers.caBundle ${file} does not exist`;
     } catch (e) {
-      await logging.close();
-      throw new StartupError(
-        `cannot read servers.caBundle ${config.servers.caBundle}: ${(e as Error).message}`,
-      );
+      problem = `cannot read servers.caBundle ${file}: ${(e as Error).message}`;
     }
-    if (caPem === null) {
+    if (problem !== null) {
       await logging.close();
-      throw new StartupError(`servers.caBundle ${config.servers.caBundle} does not exist`);
+      throw new StartupError(problem);
     }
   }
   const displays = createDisplayLister({ runner: sys.runner }, {
