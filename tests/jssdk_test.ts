@@ -14,6 +14,7 @@ import {
   type JsSdkOptions,
   type JsSdkStatus,
   webSocketFactory,
+  whenStatus,
 } from "../src/platform/jssdk/mod.ts";
 import { makeTestPki } from "../src/platform/pki/test_pki.ts";
 import { type Stack, startStack } from "../src/platform/workplace/stack.ts";
@@ -37,26 +38,16 @@ function pageSockets(caPem: string, origin: string): { deps: JsSdkDeps; close():
   };
 }
 
-/** Resolves once `check(status)` holds (checked now and after every event). */
-function until(
+/** Resolves once `check(status)` holds; fails naming `what` and the status after `timeoutMs`. */
+async function until(
   sdk: JsSdk,
   what: string,
   check: (status: JsSdkStatus) => boolean,
   timeoutMs = 10_000,
 ): Promise<JsSdkStatus> {
-  if (check(sdk.status)) return Promise.resolve(sdk.status);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out waiting for ${what}; status: ${JSON.stringify(sdk.status)}`));
-    }, timeoutMs);
-    const off = sdk.on("*", () => {
-      if (!check(sdk.status)) return;
-      clearTimeout(timer);
-      off();
-      resolve(sdk.status);
-    });
-  });
+  const status = await whenStatus(sdk, check, timeoutMs);
+  if (status) return status;
+  throw new Error(`timed out waiting for ${what}; status: ${JSON.stringify(sdk.status)}`);
 }
 
 const isReport = (resultDesc?: string) => (m: RecordedMessage) =>

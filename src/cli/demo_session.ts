@@ -3,23 +3,10 @@
  * connects the agent through the reference AgentServer, which then sends it commands. Prints
  * one line per step; true when every step did what the protocol says.
  */
-import { JsSdk, type JsSdkStatus, webSocketFactory } from "../platform/jssdk/mod.ts";
+import { JsSdk, webSocketFactory, whenStatus } from "../platform/jssdk/mod.ts";
 import type { Stack } from "../platform/workplace/stack.ts";
 
 const DEMO_USER = "00000000-0000-4000-8000-000000000001";
-
-function until(sdk: JsSdk, check: (s: JsSdkStatus) => boolean, ms = 10_000): Promise<boolean> {
-  if (check(sdk.status)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => (off(), resolve(false)), ms);
-    const off = sdk.on("*", () => {
-      if (!check(sdk.status)) return;
-      clearTimeout(timer);
-      off();
-      resolve(true);
-    });
-  });
-}
 
 export async function runDemoSession(
   stack: Stack,
@@ -37,11 +24,12 @@ export async function runDemoSession(
   try {
     const settled = await sdk.start();
     out(`  web page (JsSDK)  ${origin}: getAgentHelperData → agentOpenConnect: ${settled.phase}`);
-    const active = await until(
+    const active = await whenStatus(
       sdk,
       (s) =>
         s.helperState?.connectionState === "active" &&
         s.platformState?.connectionState === "active",
+      10_000,
     );
     out(
       `  registration      helper says ${sdk.status.helperState?.connectionState ?? "nothing"}, ` +

@@ -32,3 +32,4 @@ export {
   webSocketFactory,
 } from "./sockets.ts";
 export { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
+export { whenStatus } from "./when_status.ts";
