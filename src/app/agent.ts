@@ -4,7 +4,13 @@
  * registration, recording and upload here.
  */
 import type { Config } from "../config/schema.ts";
-import { locateFfmpeg } from "../ffmpeg/locate.ts";
+import path from "node:path";
+import { locateFfmpeg, type LocateFfmpegResult as FfmpegLocated } from "../ffmpeg/locate.ts";
+import { probeEncoders } from "../capture/encoder_probe.ts";
+import { createFileSink } from "../recording/file_sink.ts";
+import { createRecorder, type Recorder } from "../recording/recorder.ts";
+import { encodersFor } from "./encoder_planner.ts";
+import { newRecBatch } from "./recording_commands.ts";
 import { type FfmpegInfo, probeFfmpeg } from "../ffmpeg/probe.ts";
 import { createHttpApp, type ReadinessCheck } from "../http/app.ts";
 import { Redactor } from "../log/redact.ts";
@@ -34,7 +40,13 @@ const WSS3_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export type FfmpegState =
   | { readonly kind: "probing" }
-  | { readonly kind: "ready"; readonly info: FfmpegInfo }
+  | {
+    readonly kind: "ready";
+    /** `h264Encoders` lists only the encoders whose probe encode succeeded. */
+    readonly info: FfmpegInfo;
+    /** Why each other compiled-in H.264 encoder is not used. */
+    readonly refused: readonly { readonly encoder: string; readonly reason: string }[];
+  }
   | { readonly kind: "unusable"; readonly problem: string; readonly fix: string };
 
 export interface AgentOptions {
@@ -49,6 +61,7 @@ export interface RunningAgent {
   readonly logging: Logging;
   readonly metrics: MetricsRegistry;
   readonly registration: Registration;
+  readonly recorder: Recorder;
   ffmpeg(): FfmpegState;
   /** Resolves once the ffmpeg probe has finished, whatever its outcome. */
   readonly ffmpegProbed: Promise<FfmpegState>;
@@ -57,11 +70,20 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-async function detectFfmpeg(sys: SystemDeps, config: Readonly<Config>): Promise<FfmpegState> {
-  const located = locateFfmpeg(ffmpegLocateDeps(sys), config.ffmpeg.path);
+async function detectFfmpeg(sys: SystemDeps, located: FfmpegLocated): Promise<FfmpegState> {
   if (!located.ok) return { kind: "unusable", problem: located.problem, fix: located.fix };
   try {
-    return { kind: "ready", info: await probeFfmpeg(sys.runner, located.location) };
+    const info = await probeFfmpeg(sys.runner, located.location);
+    // A hardware encoder listed by ffmpeg is only a candidate: it is used when it can encode.
+    const probes = await probeEncoders(sys.runner, located.location.path, info.h264Encoders);
+    return {
+      kind: "ready",
+      info: { ...info, h264Encoders: probes.filter((p) => p.usable).map((p) => p.encoder) },
+      refused: probes.filter((p) => !p.usable).map((p) => ({
+        encoder: p.encoder,
+        reason: p.reason ?? "probe failed",
+      })),
+    };
   } catch (e) {
     return {
       kind: "unusable",
@@ -128,15 +150,19 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
 
   let ffmpegState: FfmpegState = { kind: "probing" };
   let ws2Listening: string | null = null;
-  const ffmpegProbed = detectFfmpeg(sys, config).then((state) => {
+  const located = locateFfmpeg(ffmpegLocateDeps(sys), config.ffmpeg.path);
+  const ffmpegProbed = detectFfmpeg(sys, located).then((state) => {
     ffmpegState = state;
     if (state.kind === "ready") {
       log.info("ffmpeg {version} at {path}; capture: {backends}; H.264: {encoders}", {
         version: state.info.version,
         path: state.info.location.path,
         backends: state.info.captureBackends.join(", "),
-        encoders: state.info.h264Encoders.join(", "),
+        encoders: state.info.h264Encoders.join(", ") || "none usable",
       });
+      for (const r of state.refused) {
+        log.info("H.264 encoder {encoder} not used: {reason}", r);
+      }
     } else if (state.kind === "unusable") {
       log.error("ffmpeg unusable: {problem}. Fix: {fix}", {
         problem: state.problem,
@@ -182,7 +208,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     configFile: options.configFile,
     registration: registration.status(),
     ws2: { url: ws2Listening, connections: ws2.openConnections },
-    recordings: [],
+    recording: recorder.status(),
     ffmpeg: ffmpegState.kind === "ready"
       ? { version: ffmpegState.info.version, path: ffmpegState.info.location.path }
       : { state: ffmpegState.kind },
@@ -218,9 +244,26 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
       throw new StartupError(problem);
     }
   }
+  const env = sys.platform.env;
   const displays = createDisplayLister({ runner: sys.runner }, {
     os: sys.platform.os,
-    display: sys.platform.env.DISPLAY,
+    display: env.DISPLAY,
+    sessionType: env.XDG_SESSION_TYPE,
+    waylandDisplay: env.WAYLAND_DISPLAY,
+    ffmpegPath: located.ok ? located.location.path : undefined,
+  });
+  const recorder = createRecorder({
+    clock: sys.clock,
+    spawner: sys.spawner,
+    log: logger("recording"),
+    sink: createFileSink(path.join(config.spool.directory, "recordings")),
+    displays,
+    metrics,
+    encoders: () => encodersFor(ffmpegState, config.capture, sys.platform.os),
+    announce: (header, error) => registration.notify(newRecBatch(header, error)),
+  }, {
+    capture: config.capture,
+    displayPollMs: config.capture.displayPollSec * 1000,
   });
   const stateMessage = (view: StateView) =>
     buildMessage("ws2", "agentHelperState", { ...view, versionAgentHelper: PRODUCT_VERSION });
@@ -247,8 +290,17 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
           log: logger("wss3"),
         }, target)
       ),
-    commands: createAgentCommands({ logging, redactor, log: logger("wss3"), displays }),
-    stopWork: (reason) => log.info("Stopping work ({reason}): nothing is recording", { reason }),
+    commands: createAgentCommands({
+      logging,
+      redactor,
+      log: logger("wss3"),
+      displays,
+      recorder,
+    }),
+    stopWork: (reason) => {
+      log.info("Stopping work ({reason})", { reason });
+      void recorder.stopAll(reason);
+    },
   }, { recoveryWindowMs: config.registration.recoveryWindowSec * 1000 });
 
   let ws2Port = config.ws2.port;
@@ -301,6 +353,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     logging,
     metrics,
     registration,
+    recorder,
     ffmpeg: () => ffmpegState,
     ffmpegProbed,
     status,
@@ -308,6 +361,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     async stop() {
       log.info("AgentHelper stopping");
       await ffmpegProbed;
+      await recorder.stopAll("agent stopping");
       registration.stop();
       ws2.closeAll();
       ws2Listening = null;

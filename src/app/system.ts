@@ -11,11 +11,14 @@ import type { OsName, PlatformFacts } from "../config/paths.ts";
 import type { LocateFfmpegDeps } from "../ffmpeg/locate.ts";
 import { denoLogFiles, type LogFiles } from "../log/log_files.ts";
 import { type CommandRunner, denoCommandRunner } from "../process/runner.ts";
+import { denoProcessSpawner, type ProcessSpawner } from "../encoder/process.ts";
 
 export interface SystemDeps {
   readonly clock: Clock;
   readonly files: LogFiles;
   readonly runner: CommandRunner;
+  /** Long-lived children: the encoders. */
+  readonly spawner: ProcessSpawner;
   readonly platform: PlatformFacts;
   readonly cwd: string;
   readonly execPath: string;
@@ -69,6 +72,7 @@ export function realSystem(mainUrl: string): SystemDeps {
     clock: systemClock,
     files: denoLogFiles,
     runner: denoCommandRunner,
+    spawner: denoProcessSpawner,
     platform: Object.freeze({
       os: osName(),
       env: Object.freeze(Deno.env.toObject()),

@@ -1,20 +1,23 @@
 /**
  * The agent's answers to AgentServer (wss3): the command table (DESIGN.md §2) with the handlers
- * this build has. Commands without a handler yet (recording: issue 5, live view: issue 8) are
- * answered `error` by the registry (`wss3/commands.ts`).
+ * this build has. Commands without a handler yet (live view: issue 8) are answered `error` by
+ * the registry (`wss3/commands.ts`).
  */
 import type { Logger } from "@logtape/logtape";
 import type { Logging } from "../log/setup.ts";
 import type { Redactor } from "../log/redact.ts";
 import { buildMessage } from "../protocol/catalog.ts";
-import type { DisplayLister } from "../workstation/displays.ts";
+import type { Recorder } from "../recording/recorder.ts";
+import { type DisplayLister, toDisplayInfo } from "../workstation/displays.ts";
 import { type CommandDispatch, createCommandDispatch } from "../wss3/commands.ts";
+import { recordingHandlers } from "./recording_commands.ts";
 
 export interface AgentCommandDeps {
   readonly logging: Logging;
   readonly redactor: Redactor;
   readonly log: Logger;
   readonly displays: DisplayLister;
+  readonly recorder: Recorder;
 }
 
 export function createAgentCommands(deps: AgentCommandDeps): CommandDispatch {
@@ -22,6 +25,7 @@ export function createAgentCommands(deps: AgentCommandDeps): CommandDispatch {
     redact: (text) => deps.redactor.text(text),
     onError: (action, error) => deps.log.error("wss3: {action} failed: {error}", { action, error }),
     handlers: {
+      ...recordingHandlers(deps.recorder),
       setLogLevel: (message) => {
         deps.logging.setLevel(message.data.logLevel);
         return Promise.resolve(
@@ -29,7 +33,7 @@ export function createAgentCommands(deps: AgentCommandDeps): CommandDispatch {
         );
       },
       getDisplayInfo: async (message) => {
-        const displays = await deps.displays.list();
+        const displays = (await deps.displays.list()).map(toDisplayInfo);
         return buildMessage(
           "wss3",
           "resultGetDisplayInfo",

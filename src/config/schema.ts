@@ -28,6 +28,18 @@ export const webOrigin = z.string().regex(
   "an origin such as https://workplace.example.com or http://127.0.0.1:8080 (no path, no trailing slash)",
 );
 
+/** "auto" or an encoder of capture/types.ts (kept literal here: config must not import capture). */
+const ENCODER_CHOICES = [
+  "auto",
+  "libx264",
+  "h264_nvenc",
+  "h264_qsv",
+  "h264_amf",
+  "h264_mf",
+  "h264_videotoolbox",
+  "h264_vaapi",
+] as const;
+
 const crf = z.number().int().min(0).max(51);
 const maxBitrateKbps = z.number().int().min(0).max(100_000);
 const maxHeight = z.number().int().min(0).max(8640);
@@ -130,6 +142,13 @@ export const configSchema = z.strictObject({
     quality: qualitySchema.prefault({}).describe("Quality of every monitor unless overridden."),
     displays: z.array(displayQualitySchema).default([]).describe(
       "Per-monitor overrides of quality, by display index; only the keys given replace the defaults.",
+    ),
+    encoder: z.enum(ENCODER_CHOICES).default("auto").describe(
+      "H.264 encoder: auto uses a hardware encoder when its probe encode succeeds, else libx264; a named one falls back to libx264 when its probe fails.",
+    ),
+    drawCursor: z.boolean().default(true).describe("Draw the mouse pointer into the recording."),
+    displayPollSec: z.number().min(0).max(3600).default(5).describe(
+      "How often the monitors are re-read while recording (unplugged ones end their stream); 0: never.",
     ),
   }).prefault({}).describe("Capture defaults; AgentServer may override them per recording."),
 });

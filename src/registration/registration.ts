@@ -70,7 +70,16 @@ export interface Registration {
   status(): RegistrationStatus;
   /** The agent is stopping: close the link, cancel the timers; nothing is announced. */
   stop(): void;
+  /**
+   * Sends a message of the helper's own (newRecBatch) to AgentServer: at once when the link
+   * is up, else kept (up to {@link OUTBOX_LIMIT}, oldest dropped first) and sent after the
+   * next agentHelperInfo, so a reconnect within the recovery window loses none. Dropped when
+   * the registration ends.
+   */
+  notify(message: WrittenEnvelope): void;
 }
+
+export const OUTBOX_LIMIT = 1000;
 
 const STATES = ["idle", "connecting", "active", "backoff", "inactive"] as const;
 
@@ -84,6 +93,7 @@ export function createRegistration(
   let connects = 0;
   let stopped = false;
   const timers = new Map<Timer, TimerId>();
+  let outbox: WrittenEnvelope[] = [];
 
   const stateGauge = deps.metrics.gauge({
     name: "agent_helper_registration_state",
@@ -181,6 +191,9 @@ export function createRegistration(
     deps.info(phase.target).then((data) => {
       if (gen !== state.gen) return;
       send(buildMessage("wss3", "agentHelperInfo", data));
+      const queued = outbox;
+      outbox = [];
+      for (const m of queued) send(m);
     }).catch((e) => deps.log.error("Cannot build agentHelperInfo: {error}", { error: e }));
   };
 
@@ -229,6 +242,7 @@ export function createRegistration(
         return;
       }
       case "stopWork":
+        outbox = [];
         deps.stopWork(effect.reason);
         return;
     }
@@ -248,7 +262,19 @@ export function createRegistration(
       return dispatch({ type: "open", target, at: deps.clock.now() }) ?? "registering";
     },
     close() {
+      outbox = [];
       dispatch({ type: "close", at: deps.clock.now() });
+    },
+    notify(message) {
+      if (state.phase.kind === "active" && send(message)) return;
+      if (state.phase.kind === "idle" || state.phase.kind === "inactive") return;
+      outbox.push(message);
+      if (outbox.length > OUTBOX_LIMIT) {
+        outbox.shift();
+        deps.log.warn("wss3: outbox full ({limit}): dropped the oldest message", {
+          limit: OUTBOX_LIMIT,
+        });
+      }
     },
     view: () => viewOf(state.phase),
     status() {

@@ -1,6 +1,8 @@
 /**
- * A real X display for tests: Xvfb on a free display number, with one screen of the given
- * size. Fails with the fix when Xvfb is not installed (scripts/run.sh test installs it).
+ * A real X display for tests: Xvfb on a free display number, with one screen per size given
+ * (several X screens are several monitors to the agent, e.g. `startXvfb(["1280x720",
+ * "800x600"])`). Fails with the fix when Xvfb is not installed (scripts/run.sh test installs
+ * it).
  */
 export interface Xvfb {
   readonly display: string;
@@ -20,14 +22,16 @@ function displayInUse(n: number): boolean {
   return exists(`/tmp/.X11-unix/X${n}`) || exists(`/tmp/.X${n}-lock`);
 }
 
-export async function startXvfb(size = "1280x720"): Promise<Xvfb> {
+export async function startXvfb(size: string | readonly string[] = "1280x720"): Promise<Xvfb> {
+  const sizes = typeof size === "string" ? [size] : size;
+  const screens = sizes.flatMap((s, i) => ["-screen", String(i), `${s}x24`]);
   const first = 90 + Math.floor(Math.random() * 400);
   let n = first;
   while (displayInUse(n)) n++;
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("Xvfb", {
-      args: [`:${n}`, "-screen", "0", `${size}x24`, "-nolisten", "tcp", "-noreset"],
+      args: [`:${n}`, ...screens, "-nolisten", "tcp", "-noreset"],
       stdout: "null",
       stderr: "null",
     }).spawn();

@@ -8,7 +8,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { FfmpegInfo } from "../ffmpeg/probe.ts";
 import type { WriteData } from "../protocol/catalog.ts";
-import type { DisplayInfo, DisplayLister } from "./displays.ts";
+import { type DisplayInfo, type DisplayLister, toDisplayInfo } from "./displays.ts";
 import type { WorkstationFacts } from "./facts.ts";
 
 export type AgentHelperInfoData = WriteData<"wss3", "agentHelperInfo">;
@@ -48,7 +48,7 @@ export function buildAgentHelperInfo(
   const sessionId = ids.sessionId?.trim() ? ids.sessionId : undefined;
   return {
     ...fields,
-    displays: displays.slice(0, MAX_DISPLAYS).map((d) => ({ ...d })),
+    displays: displays.slice(0, MAX_DISPLAYS).map(toDisplayInfo),
     capabilities: {
       encoders: ffmpeg ? ffmpeg.h264Encoders.slice(0, MAX_ENCODERS) : [],
       captureBackends: ffmpeg

@@ -42,6 +42,8 @@ export interface Stack {
   readonly agentHelperURI: string;
   /** Where the agent writes its log files. */
   readonly logDir: string;
+  /** The agent's spool directory (recordings are files in `recordings/` under it). */
+  readonly spoolDir: string;
   /** Stops the agent only (AgentServer and the pages live on). */
   stopAgent(): Promise<void>;
   /** Starts the agent again on the same ws2 port. */
@@ -113,6 +115,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ws2Port,
     agentHelperURI,
     logDir: `${dir}/logs`,
+    spoolDir: `${dir}/spool`,
     stopAgent: async () => {
       const running = agent;
       agent = null;

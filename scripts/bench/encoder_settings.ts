@@ -1,0 +1,168 @@
+/**
+ * Encoder-settings exploration: on the office scene, one 1920x1080 screen at 5 fps, keyframes
+ * every 2 s, runs bare ffmpeg (x11grab → yuv420p → libx264 → fragmented MP4 file) once per
+ * candidate setting, one after another, and prints % of one core, kbit/s and SSIM side by side,
+ * against the issue's targets (≤ 7 % of a core, ≤ 300 kbit/s, SSIM ≥ 0.97).
+ *
+ * Each candidate gets a CPU run (window after a warm-up, ffmpeg alone counted) and, for encodes,
+ * a separate quality run (the same capture also written losslessly; SSIM against that). The
+ * scene restarts before every run, so all see the same pixels at the same offsets.
+ *
+ *     deno run --allow-all scripts/bench/encoder_settings.ts [--only a,b] [--seconds 20]
+ *       [--quality-seconds 15] [--no-quality] [--repeat 1] [--keep]
+ *
+ * --only picks candidates whose name contains one of the comma-separated strings.
+ */
+import { parseArgs } from "node:util";
+import {
+  captureWithReference,
+  FRAGMENTED_MP4,
+  NULL_OUTPUT,
+  runBareCapture,
+} from "./bare_ffmpeg.ts";
+import { type Candidate, CANDIDATES } from "./candidates.ts";
+import { clockTicksPerSecond, type Ssim, ssim, startXvfb } from "./measure.ts";
+import { startOfficeScene } from "./scene.ts";
+
+const WIDTH = 1920;
+const encoder = new TextEncoder();
+/** A line on stdout: the table is this script's output, not a log. */
+const out = (line: string) => Deno.stdout.writeSync(encoder.encode(line + "\n"));
+
+const HEIGHT = 1080;
+
+interface Row {
+  readonly candidate: Candidate;
+  readonly cpu: number[];
+  readonly kbps: number | null;
+  readonly frames: number | null;
+  readonly peakRssMb: number;
+  readonly ssim: Ssim | null;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function formatRow(row: Row): string {
+  const cpu = median(row.cpu);
+  const cpuText = row.cpu.length > 1
+    ? `${cpu.toFixed(1)} (${row.cpu.map((c) => c.toFixed(1)).join("/")})`
+    : cpu.toFixed(1);
+  const mark = (ok: boolean) => (ok ? " " : "!");
+  const encode = row.candidate.kind === "encode";
+  const cells = [
+    row.candidate.name.padEnd(28),
+    (cpuText + mark(cpu <= 7)).padStart(8),
+    (row.kbps === null ? "-" : row.kbps.toFixed(0) + mark(row.kbps <= 300)).padStart(6),
+    (row.ssim === null ? "-" : row.ssim.all.toFixed(4) + mark(row.ssim.all >= 0.97)).padStart(8),
+    (row.ssim === null ? "-" : row.ssim.y.toFixed(4)).padStart(7),
+    (row.ssim === null ? "-" : row.ssim.minAll.toFixed(4)).padStart(7),
+    String(row.frames ?? "-").padStart(5),
+    row.peakRssMb.toFixed(0).padStart(5),
+    (encode ? "" : "(no encode) ") + row.candidate.args.join(" "),
+  ];
+  return cells.join(" | ");
+}
+
+const HEADER = [
+  "candidate".padEnd(28),
+  "%core".padStart(8),
+  "kbit/s".padStart(6),
+  "SSIM".padStart(8),
+  "SSIM Y".padStart(7),
+  "worst".padStart(7),
+  "frms".padStart(5),
+  "RSS".padStart(5),
+  "output args (after x11grab input)",
+].join(" | ");
+
+async function main(): Promise<void> {
+  const { values: flags } = parseArgs({
+    args: Deno.args,
+    options: {
+      only: { type: "string" },
+      seconds: { type: "string", default: "20" },
+      "quality-seconds": { type: "string", default: "15" },
+      repeat: { type: "string", default: "1" },
+      "no-quality": { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+    },
+  });
+  const seconds = Number(flags.seconds);
+  const qualitySeconds = Number(flags["quality-seconds"]);
+  const repeat = Number(flags.repeat);
+  const only = flags.only?.split(",").filter((s) => s !== "");
+  const candidates = only
+    ? CANDIDATES.filter((c) => only.some((o) => c.name.includes(o)))
+    : CANDIDATES;
+  if (candidates.length === 0) throw new Error(`no candidate matches --only ${flags.only}`);
+
+  const ticksPerSecond = await clockTicksPerSecond();
+  const dir = await Deno.makeTempDir({ prefix: "bench-encoder-" });
+  const xvfb = await startXvfb({ screens: 1, width: WIDTH, height: HEIGHT });
+  const display = xvfb.screens[0]!;
+  const input = { display, width: WIDTH, height: HEIGHT, fps: 5 };
+  const rows: Row[] = [];
+  try {
+    const scene = await startOfficeScene({ display, width: WIDTH, height: HEIGHT, seed: 1 });
+    try {
+      for (const [i, candidate] of candidates.entries()) {
+        const encode = candidate.kind === "encode";
+        const outputArgs = [...candidate.args, ...(encode ? FRAGMENTED_MP4 : NULL_OUTPUT)];
+        const cpu: number[] = [];
+        let kbps: number | null = null;
+        let frames: number | null = null;
+        let peakRss = 0;
+        for (let r = 0; r < repeat; r++) {
+          await scene.restart();
+          const result = await runBareCapture({
+            input,
+            outputArgs,
+            output: encode ? `${dir}/${i}-cpu.mp4` : "-",
+            seconds,
+            ticksPerSecond,
+          });
+          cpu.push(result.cpuPercent);
+          kbps = result.media?.kbps ?? null;
+          frames = result.media?.frames ?? null;
+          peakRss = Math.max(peakRss, result.peakRss);
+        }
+        let quality: Ssim | null = null;
+        if (encode && !flags["no-quality"]) {
+          await scene.restart();
+          const testPath = `${dir}/${i}-test.mp4`;
+          const referencePath = `${dir}/${i}-ref.mkv`;
+          await captureWithReference({
+            input,
+            outputArgs,
+            testPath,
+            referencePath,
+            seconds: qualitySeconds,
+          });
+          quality = await ssim(testPath, referencePath);
+          // The lossless reference is ~1 GB a minute; keep it only when asked.
+          if (!flags.keep) await Deno.remove(referencePath);
+        }
+        const row = { candidate, cpu, kbps, frames, peakRssMb: peakRss / 2 ** 20, ssim: quality };
+        rows.push(row);
+        if (rows.length === 1) out(HEADER);
+        out(formatRow(row));
+      }
+    } finally {
+      await scene.stop();
+    }
+  } finally {
+    await xvfb.stop();
+    if (!flags.keep) await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  out(
+    `\n${WIDTH}x${HEIGHT} @ 5 fps, CPU window ${seconds} s after 3 s warm-up, quality run ` +
+      `${qualitySeconds} s; "!" misses a target (≤ 7 %, ≤ 300 kbit/s, SSIM ≥ 0.97).` +
+      (flags.keep ? ` Files kept in ${dir}.` : ""),
+  );
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,83 @@
+/**
+ * The benchmark's office-like scene on one X screen: Debian's Chromium, headful, in a kiosk window
+ * covering the screen, showing office_scene.html (a CRM form being typed into, a scrolling
+ * table, a clock). Call once per screen for several monitors (`:N.0`, `:N.1`, …): one browser
+ * each, as an operator with two monitors would have two windows.
+ *
+ * The page animates itself from its seed (see office_scene.html), so runs are repeatable and the
+ * driver costs nothing while a measurement runs. `restart()` reloads it, which puts the scene
+ * back at its t=0 — use it before each of several runs that should see the same pixels.
+ */
+import { type BrowserContext, chromium } from "playwright-core";
+
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+export interface SceneOptions {
+  /** X display of the screen to fill, e.g. ":123.0". */
+  readonly display: string;
+  readonly width: number;
+  readonly height: number;
+  /** Seeds the typed text and the scroll steps; default 1. */
+  readonly seed?: number;
+}
+
+export interface OfficeScene {
+  /** Reloads the page: the typing, scrolling and clock start again from the beginning. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const PAGE = new URL("./office_scene.html", import.meta.url);
+
+export async function startOfficeScene(options: SceneOptions): Promise<OfficeScene> {
+  const html = await Deno.readTextFile(PAGE);
+  const seed = Math.trunc(options.seed ?? 1);
+  const profile = await Deno.makeTempDir({ prefix: "bench-chromium-" });
+  let context: BrowserContext;
+  try {
+    // A persistent context is the only way to get playwright's page in the browser's first
+    // window, the one --kiosk makes full-screen; newContext() would open a second, ordinary one.
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      headless: false,
+      // null: the page gets the window's size instead of playwright's 1280x720 emulation.
+      viewport: null,
+      env: { ...Deno.env.toObject(), DISPLAY: options.display },
+      // --enable-automation shows an infobar ("controlled by automated software"): pixels no
+      // real operator has.
+      ignoreDefaultArgs: ["--enable-automation"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--kiosk",
+        "--window-position=0,0",
+        `--window-size=${options.width},${options.height}`,
+      ],
+    });
+  } catch (e) {
+    await Deno.remove(profile, { recursive: true }).catch(() => {});
+    throw e;
+  }
+  const page = context.pages()[0] ?? await context.newPage();
+  // Written into the page itself: setContent() replaces the document without a navigation, so
+  // an init script would not run before the page's own.
+  const seeded = html.replace(
+    "<head>",
+    `<head><script>window.SCENE_SEED = ${JSON.stringify(seed)};</script>`,
+  );
+  const load = () => page.setContent(seeded, { waitUntil: "load" });
+  await load();
+  return {
+    restart: load,
+    stop: async () => {
+      await context.close().catch(() => {});
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * One monitor's encoder command line: `buildEncoderArgs(plan)` is the argv after the ffmpeg
+ * path. Pure, so every backend × encoder combination is table-tested, and the x11grab one is
+ * also run for real against Xvfb (pipeline_run_test.ts).
+ *
+ * The process contract the supervisor relies on:
+ * - stdout (pipe:1) carries fragmented MP4: `ftyp`+`moov` first (empty_moov), then one
+ *   `moof`+`mdat` per keyframe interval, flushed as soon as written, no trailer
+ *   (skip_trailer), so any prefix ending on a fragment is playable (MSE or a plain player).
+ * - stderr carries `key=value` progress blocks ending in `progress=continue|end` (the stall
+ *   watchdog reads `frame=` / `out_time_us=`) interleaved with error lines; nothing else,
+ *   since the banner, stats and warnings are off.
+ * - stdin stays open: writing "q" makes ffmpeg finish the last fragment and exit 0. Hence no
+ *   -nostdin here.
+ */
+import { CapturePlanInvalid } from "./errors.ts";
+import {
+  bitrateCapArgs,
+  capsBitrate,
+  encoderArgs,
+  encoderDeviceArgs,
+  encoderFeedFilters,
+  gopFrames,
+  keyframeArgs,
+} from "./encoders.ts";
+import { deliversRgb, inputArgs } from "./inputs.ts";
+import type { CaptureBackend, PipelinePlan } from "./types.ts";
+
+export const MIN_FRAME_RATE = 1;
+export const MAX_FRAME_RATE = 30;
+
+/** fMP4 for streaming: fragments cut at keyframes, header before any media, no trailer. */
+export const MP4_MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+skip_trailer";
+
+/**
+ * Colour handling for RGB desktops: convert with the BT.709 matrix into limited range and
+ * say so in the stream, so browsers and players show the desktop's colours as captured
+ * (untagged H.264 leaves the matrix to the player's guess, and text colours shift).
+ */
+const RGB_TO_YUV = "out_color_matrix=bt709:out_range=tv";
+const COLOUR_TAGS = [
+  "-colorspace",
+  "bt709",
+  "-color_primaries",
+  "bt709",
+  "-color_trc",
+  "bt709",
+  "-color_range",
+  "tv",
+];
+
+const CAPTURE_KIND: Record<CaptureBackend, "x11" | "windows" | "avfoundation"> = {
+  x11grab: "x11",
+  ddagrab: "windows",
+  gdigrab: "windows",
+  avfoundation: "avfoundation",
+};
+
+const isInt = (n: number): boolean => Number.isInteger(n);
+
+/** Throws {@link CapturePlanInvalid} naming the first value out of range. */
+export function validatePlan(plan: PipelinePlan): void {
+  const bad = (what: string): never => {
+    throw new CapturePlanInvalid(`invalid capture plan: ${what}`);
+  };
+  const { area, quality } = plan;
+  if (
+    !isInt(plan.frameRate) || plan.frameRate < MIN_FRAME_RATE || plan.frameRate > MAX_FRAME_RATE
+  ) {
+    bad(`frameRate ${plan.frameRate} is not an integer ${MIN_FRAME_RATE}–${MAX_FRAME_RATE}`);
+  }
+  if (!(plan.keyframeIntervalSec > 0 && plan.keyframeIntervalSec <= 600)) {
+    bad(`keyframeIntervalSec ${plan.keyframeIntervalSec} is not in (0, 600]`);
+  }
+  if (!(quality.crf >= 0 && quality.crf <= 51)) bad(`crf ${quality.crf} is not in 0–51`);
+  if (!isInt(quality.maxBitrateKbps) || quality.maxBitrateKbps < 0) {
+    bad(`maxBitrateKbps ${quality.maxBitrateKbps} is not a non-negative integer`);
+  }
+  if (!isInt(quality.maxHeight) || quality.maxHeight < 0 || quality.maxHeight === 1) {
+    bad(`maxHeight ${quality.maxHeight} is neither 0 nor an integer ≥ 2`);
+  }
+  if (!isInt(area.x) || !isInt(area.y)) bad(`area origin ${area.x},${area.y} is not integer`);
+  if (!isInt(area.width) || !isInt(area.height) || area.width < 2 || area.height < 2) {
+    bad(`area size ${area.width}x${area.height} is not at least 2x2 integer pixels`);
+  }
+  if (plan.threads !== undefined && (!isInt(plan.threads) || plan.threads < 1)) {
+    bad(`threads ${plan.threads} is not a positive integer`);
+  }
+  if (plan.vaapiDevice !== undefined && plan.vaapiDevice === "") bad("vaapiDevice is empty");
+  const capture = area.capture;
+  if (capture.kind !== CAPTURE_KIND[plan.backend]) {
+    bad(`${plan.backend} cannot capture a ${capture.kind} target`);
+  }
+  if (capture.kind === "x11") {
+    if (!/^[A-Za-z0-9._-]*:\d+(\.\d+)?$/.test(capture.display)) {
+      bad(`X display ${JSON.stringify(capture.display)} is not of the form [host]:N[.S]`);
+    }
+    if (area.x < 0 || area.y < 0) bad(`X11 area origin ${area.x},${area.y} is negative`);
+  }
+  if (capture.kind === "windows" && (!isInt(capture.outputIndex) || capture.outputIndex < 0)) {
+    bad(`outputIndex ${capture.outputIndex} is not a non-negative integer`);
+  }
+  if (capture.kind === "avfoundation" && (capture.device === "" || capture.device.includes(":"))) {
+    // avfoundation splits "video:audio" on the colon; a device name cannot contain one.
+    bad(`avfoundation device ${JSON.stringify(capture.device)} is empty or contains ":"`);
+  }
+}
+
+/** The output height when the monitor must be scaled down, or undefined for native size. */
+export function scaledHeight(plan: PipelinePlan): number | undefined {
+  const max = plan.quality.maxHeight;
+  if (max === 0 || plan.area.height <= max) return undefined;
+  return max - (max % 2); // 4:2:0 needs even dimensions
+}
+
+/** The -vf chain: even size, optional downscale, colour conversion, encoder feed format. */
+export function videoFilters(plan: PipelinePlan): string[] {
+  const filters: string[] = [];
+  const rgb = deliversRgb(plan.backend);
+  const height = scaledHeight(plan);
+  const { width: w, height: h } = plan.area;
+  if (height !== undefined) {
+    // -2: width follows the aspect ratio, rounded to even. Lanczos keeps small text legible.
+    filters.push(`scale=w=-2:h=${height}:flags=lanczos${rgb ? `:${RGB_TO_YUV}` : ""}`);
+  } else {
+    // 4:2:0 cannot encode odd sizes; dropping the last row/column beats resampling the frame.
+    if (w % 2 !== 0 || h % 2 !== 0) filters.push(`crop=${w - (w % 2)}:${h - (h % 2)}:0:0`);
+    if (rgb) filters.push(`scale=${RGB_TO_YUV}`);
+  }
+  filters.push(...encoderFeedFilters(plan.encoder));
+  return filters;
+}
+
+/** The argv after the ffmpeg path. Throws {@link CapturePlanInvalid} on a bad plan. */
+export function buildEncoderArgs(plan: PipelinePlan): string[] {
+  validatePlan(plan);
+  const fps = String(plan.frameRate);
+  return [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-nostats",
+    "-progress",
+    "pipe:2",
+    ...encoderDeviceArgs(plan.encoder, plan.vaapiDevice),
+    ...inputArgs(plan.backend, plan.area, plan.frameRate, plan.drawCursor),
+    "-vf",
+    videoFilters(plan).join(","),
+    ...encoderArgs(plan.encoder, plan.quality.crf, plan.threads),
+    ...keyframeArgs(plan.encoder, gopFrames(plan.frameRate, plan.keyframeIntervalSec)),
+    ...bitrateCapArgs(plan.encoder, plan.quality.maxBitrateKbps),
+    ...(deliversRgb(plan.backend) ? COLOUR_TAGS : []),
+    // Constant frame rate: duplicates frames when the backend delivers late (an idle X
+    // server, a static Windows desktop) so that frame n is always at n / F seconds.
+    "-fps_mode",
+    "cfr",
+    "-r",
+    fps,
+    "-movflags",
+    MP4_MOVFLAGS,
+    "-flush_packets",
+    "1",
+    "-f",
+    "mp4",
+    "pipe:1",
+  ];
+}
+
+/**
+ * Settings of the plan this encoder does not apply, as sentences for the log and status
+ * (the recording still runs). Empty when everything is honoured.
+ */
+export function ignoredSettings(plan: PipelinePlan): string[] {
+  const notes: string[] = [];
+  if (plan.quality.maxBitrateKbps > 0 && !capsBitrate(plan.encoder)) {
+    notes.push(
+      `${plan.encoder} does not cap the bitrate in its constant-quality mode: ` +
+        `maxBitrateKbps ${plan.quality.maxBitrateKbps} is not applied`,
+    );
+  }
+  if (plan.threads !== undefined && plan.encoder !== "libx264") {
+    notes.push(`threads applies to libx264 only, not to ${plan.encoder}`);
+  }
+  if (plan.vaapiDevice !== undefined && plan.encoder !== "h264_vaapi") {
+    notes.push(`vaapiDevice applies to h264_vaapi only, not to ${plan.encoder}`);
+  }
+  return notes;
+}

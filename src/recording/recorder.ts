@@ -1,0 +1,416 @@
+/**
+ * The recording shell: performs the effects of `machine.ts` with real parts — lists the
+ * monitors, plans one encoder per monitor, runs a `MonitorTrack` for each, watches for
+ * monitors coming and going, and answers each command when the machine says so.
+ *
+ * Effects run one after another on one queue (a pause must have finished its encoders before
+ * a resume starts new ones), while the machine answers at once where it can.
+ *
+ * Monitors: the set is read at start. A monitor unplugged during a recording ends its own
+ * stream cleanly (its part is finished) and the others go on; one whose geometry changed gets
+ * a new part with the new geometry; a monitor plugged in joins at the next segment (restart)
+ * or resume, when the recording covers all monitors.
+ */
+import type { Logger } from "@logtape/logtape";
+import type { Clock, TimerId } from "../clock/clock.ts";
+import type { EncoderMachineOptions } from "../encoder/machine.ts";
+import type { ProcessSpawner } from "../encoder/process.ts";
+import type { MetricsRegistry } from "../metrics/registry.ts";
+import type { DisplayLister, Monitor } from "../workstation/displays.ts";
+import {
+  type CommandKind,
+  type RecordingEffect,
+  type RecordingEvent,
+  type RecordingState,
+  type SegmentSpec,
+  step,
+} from "./machine.ts";
+import { createMonitorTrack, type MonitorTrack, type TrackStatus } from "./monitor_track.ts";
+import {
+  type CaptureDefaults,
+  type MonitorSettings,
+  type RecordParams,
+  sameSettings,
+  settingsFor,
+} from "./params.ts";
+import type { PartCause, PartHeader, RecordingSink } from "./sink.ts";
+
+/** How each monitor is captured and encoded (the capture module, wired by the app). */
+export interface EncoderPlan {
+  readonly backend: string;
+  readonly encoder: string;
+}
+
+export interface EncoderPlanner {
+  /** One plan per monitor; throws (with why) when this machine cannot capture them. */
+  plan(monitors: readonly Monitor[]): EncoderPlan[];
+  /** ffmpeg's argv; `failures` counts consecutive failed runs (a ddagrab → gdigrab fallback). */
+  args(monitor: Monitor, plan: EncoderPlan, settings: MonitorSettings, failures: number): string[];
+}
+
+/** ffmpeg is usable (its path and a planner), or not (why). */
+export type EncoderAvailability =
+  | { readonly ok: true; readonly path: string; readonly planner: EncoderPlanner }
+  | { readonly ok: false; readonly problem: string };
+
+export interface RecorderDeps {
+  readonly clock: Clock;
+  readonly spawner: ProcessSpawner;
+  readonly log: Logger;
+  readonly sink: RecordingSink;
+  readonly displays: DisplayLister;
+  readonly metrics: MetricsRegistry;
+  encoders(): EncoderAvailability;
+  /** A part opened (newRecBatch success) or failed (error + why). */
+  announce(header: PartHeader, error?: string): void;
+}
+
+export interface RecorderOptions {
+  readonly capture: CaptureDefaults;
+  /** How often monitors are re-listed while recording; 0: never. */
+  readonly displayPollMs: number;
+  readonly machine?: EncoderMachineOptions;
+}
+
+export interface CommandInput {
+  readonly segment?: SegmentSpec;
+  readonly segmentId?: string;
+  readonly reason?: string;
+  readonly displays?: readonly number[];
+  readonly params?: RecordParams;
+}
+
+export interface RecorderStatus {
+  readonly state: RecordingState["phase"];
+  readonly segmentId: string | null;
+  readonly interactionId: string | null;
+  readonly monitors: readonly TrackStatus[];
+}
+
+export interface Recorder {
+  /** Runs one of AgentServer's recording commands; resolves with the reply's error, if any. */
+  command(kind: CommandKind, input: CommandInput): Promise<{ readonly error?: string }>;
+  /** The registration is gone: finish every part; resolves when the encoders have ended. */
+  stopAll(why: string): Promise<void>;
+  status(): RecorderStatus;
+  /** Test hook: kills the ffmpeg of one display as if it crashed. */
+  killEncoder(display: number): boolean;
+}
+
+interface Track {
+  readonly monitor: Monitor;
+  readonly plan: EncoderPlan;
+  readonly settings: MonitorSettings;
+  readonly track: MonitorTrack;
+}
+
+function sameGeometry(a: Monitor, b: Monitor): boolean {
+  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height &&
+    JSON.stringify(a.capture) === JSON.stringify(b.capture);
+}
+
+export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Recorder {
+  let state: RecordingState = { phase: "idle" };
+  let nextId = 1;
+  const replies = new Map<number, (r: { error?: string }) => void>();
+  let tracks = new Map<number, Track>();
+  /** Which displays the recording covers: null = every monitor, including new ones. */
+  let selection: readonly number[] | null = null;
+  let params: RecordParams | undefined;
+  let path = "";
+  let planner: EncoderPlanner | null = null;
+  let poll: TimerId | null = null;
+  let work: Promise<void> = Promise.resolve();
+  let idle: (() => void)[] = [];
+
+  const phaseGauge = deps.metrics.gauge({
+    name: "agent_helper_recording_state",
+    help: "1 for the recording's current state.",
+    labels: ["state"],
+  });
+  const partsTotal = deps.metrics.counter({
+    name: "agent_helper_recording_parts_total",
+    help:
+      "Recording files opened, by cause (segmentStart, segmentSwitch, resume, encoderRestart, monitorChanged).",
+    labels: ["cause"],
+  });
+  const PHASES = ["idle", "starting", "recording", "paused", "stopping"] as const;
+  const showPhase = () => {
+    for (const p of PHASES) phaseGauge.set(p === state.phase ? 1 : 0, { state: p });
+  };
+  showPhase();
+  deps.metrics.onCollect(() => {
+    const bytes = deps.metrics.gauge({
+      name: "agent_helper_recorded_bytes",
+      help: "Bytes the encoders produced in this recording, by display.",
+      labels: ["display"],
+    });
+    for (const [display, t] of tracks) {
+      bytes.set(t.track.status().bytes, { display: String(display) });
+    }
+  });
+
+  const dispatch = (event: RecordingEvent<CommandInput>): void => {
+    const next = step(state, event);
+    state = next.state;
+    showPhase();
+    for (const effect of next.effects) perform(effect);
+    if (state.phase === "idle") {
+      const waiting = idle;
+      idle = [];
+      for (const w of waiting) w();
+    }
+  };
+
+  const queue = (what: string, op: () => Promise<void>): void => {
+    work = work.then(op).catch((e) =>
+      deps.log.error("recording: {what} failed: {error}", { what, error: e })
+    );
+  };
+
+  const perform = (effect: RecordingEffect<CommandInput>): void => {
+    switch (effect.type) {
+      case "reply": {
+        const resolve = replies.get(effect.id);
+        replies.delete(effect.id);
+        resolve?.(effect.error === undefined ? {} : { error: effect.error });
+        return;
+      }
+      case "begin":
+        queue("start", () => begin(effect.segment, effect.payload));
+        return;
+      case "switchSegment":
+        queue("restart", () => switchTo(effect.segment, effect.payload));
+        return;
+      case "pause":
+        stopPolling();
+        queue("pause", async () => {
+          deps.log.info("Recording paused ({reason})", { reason: effect.reason ?? "no reason" });
+          await Promise.all([...tracks.values()].map((t) => t.track.finish()));
+        });
+        return;
+      case "resume":
+        queue("resume", resume);
+        return;
+      case "finish":
+        stopPolling();
+        queue("stop", async () => {
+          deps.log.info("Recording stops ({why})", { why: effect.why });
+          await Promise.all([...tracks.values()].map((t) => t.track.finish()));
+          tracks = new Map();
+          dispatch({ type: "finished" });
+        });
+        return;
+    }
+  };
+
+  const makeTrack = (monitor: Monitor, plan: EncoderPlan, settings: MonitorSettings): Track => {
+    const track = createMonitorTrack({
+      clock: deps.clock,
+      spawner: deps.spawner,
+      log: deps.log,
+      sink: deps.sink,
+      announce: (header, error) => {
+        if (!error) partsTotal.inc({ cause: header.cause });
+        deps.announce(header, error);
+      },
+      onGaveUp: (display, reason) =>
+        deps.log.error("display {display}: ffmpeg cannot start: {reason}", { display, reason }),
+    }, {
+      ffmpegPath: path,
+      monitor,
+      encoder: plan.encoder,
+      captureBackend: plan.backend,
+      frameRate: settings.frameRate,
+      args: (failures) => planner?.args(monitor, plan, settings, failures) ?? [],
+      ...(options.machine ? { machine: options.machine } : {}),
+    });
+    return { monitor, plan, settings, track };
+  };
+
+  const startTracks = (monitors: readonly Monitor[], segment: SegmentSpec, cause: PartCause) => {
+    if (!planner || monitors.length === 0) return;
+    const plans = planner.plan(monitors);
+    monitors.forEach((monitor, i) => {
+      const plan = plans[i];
+      if (!plan) return;
+      const t = makeTrack(monitor, plan, settingsFor(options.capture, params, monitor.index));
+      tracks.set(monitor.index, t);
+      t.track.start(segment, cause);
+    });
+  };
+
+  const wanted = (monitors: readonly Monitor[]) =>
+    selection === null ? monitors : monitors.filter((m) => selection?.includes(m.index));
+
+  async function begin(segment: SegmentSpec, input: CommandInput | undefined): Promise<void> {
+    const failed = (why: string) => dispatch({ type: "beginFailed", why });
+    const encoders = deps.encoders();
+    if (!encoders.ok) return failed(`ffmpegUnavailable: ${encoders.problem}`);
+    path = encoders.path;
+    planner = encoders.planner;
+    let monitors: Monitor[];
+    try {
+      monitors = await deps.displays.list();
+    } catch (e) {
+      return failed(`displaysUnavailable: ${(e as Error).message}`);
+    }
+    const asked = input?.displays ?? null;
+    const missing = (asked ?? []).filter((d) => !monitors.some((m) => m.index === d));
+    if (missing.length > 0) {
+      return failed(
+        `unknownDisplay: display ${missing.join(", ")} is not connected ` +
+          `(connected: ${monitors.map((m) => m.index).join(", ") || "none"})`,
+      );
+    }
+    selection = asked;
+    params = input?.params;
+    const chosen = wanted(monitors);
+    if (chosen.length === 0) return failed("noDisplays: no monitor to record");
+    try {
+      planner.plan(chosen);
+    } catch (e) {
+      return failed(`captureUnsupported: ${(e as Error).message}`);
+    }
+    tracks = new Map();
+    startTracks(chosen, segment, "segmentStart");
+    deps.log.info("Recording segment {segment} on display(s) {displays}", {
+      segment: segment.segmentId,
+      displays: chosen.map((m) => m.index).join(", "),
+    });
+    dispatch({ type: "began" });
+    startPolling();
+  }
+
+  async function switchTo(segment: SegmentSpec, input: CommandInput | undefined): Promise<void> {
+    if (input?.params) params = input.params;
+    const paused = state.phase === "paused";
+    for (const [display, t] of [...tracks]) {
+      const settings = settingsFor(options.capture, params, display);
+      if (sameSettings(settings, t.settings)) {
+        t.track.switchSegment(segment);
+        continue;
+      }
+      // New encoding settings need a new encoder: the old one finishes the old segment.
+      await t.track.finish();
+      const fresh = makeTrack(t.monitor, t.plan, settings);
+      tracks.set(display, fresh);
+      if (paused) fresh.track.switchSegment(segment);
+      else fresh.track.start(segment, "segmentSwitch");
+    }
+    if (!paused) await refreshMonitors(segment, "segmentStart");
+    deps.log.info("Segment {segment} begins", { segment: segment.segmentId });
+  }
+
+  async function resume(): Promise<void> {
+    if (state.phase !== "recording") return;
+    const segment = state.segment;
+    await refreshMonitors(segment, "resume");
+    for (const t of tracks.values()) t.track.start(segment, "resume");
+    deps.log.info("Recording resumed");
+    startPolling();
+  }
+
+  /**
+   * Re-reads the monitors: removed ones end their stream, changed ones get a new part with
+   * their new geometry; with `join`, new ones start in `segment` (a new segment or a resume).
+   */
+  async function refreshMonitors(
+    segment: SegmentSpec,
+    join: PartCause | null,
+  ): Promise<void> {
+    let monitors: Monitor[];
+    try {
+      monitors = await deps.displays.list();
+    } catch (e) {
+      deps.log.warn("Cannot re-read the monitors: {error}", { error: (e as Error).message });
+      return;
+    }
+    const running = state.phase === "recording";
+    for (const [display, t] of [...tracks]) {
+      const now = monitors.find((m) => m.index === display);
+      if (now && sameGeometry(now, t.monitor)) continue;
+      tracks.delete(display);
+      await t.track.finish();
+      if (!now) {
+        deps.log.warn("Display {display} is gone: its recording ends", { display });
+        continue;
+      }
+      deps.log.info("Display {display} changed: a new part follows", { display });
+      startTracks([now], segment, "monitorChanged");
+      if (!running) tracks.get(display)?.track.finish();
+    }
+    if (!join || !running) return;
+    const fresh = wanted(monitors).filter((m) => !tracks.has(m.index));
+    if (fresh.length > 0) {
+      deps.log.info("Display(s) {displays} join the recording", {
+        displays: fresh.map((m) => m.index).join(", "),
+      });
+      startTracks(fresh, segment, join);
+    }
+  }
+
+  function startPolling(): void {
+    stopPolling();
+    if (options.displayPollMs <= 0) return;
+    poll = deps.clock.setTimeout(() => {
+      poll = null;
+      if (state.phase !== "recording") return;
+      const segment = state.segment;
+      queue("display check", async () => {
+        if (state.phase === "recording") await refreshMonitors(segment, null);
+      });
+      startPolling();
+    }, options.displayPollMs);
+  }
+
+  function stopPolling(): void {
+    if (poll !== null) deps.clock.clearTimeout(poll);
+    poll = null;
+  }
+
+  return {
+    command(kind, input) {
+      const id = nextId++;
+      const reply = new Promise<{ error?: string }>((resolve) => {
+        replies.set(id, resolve);
+        dispatch({
+          type: "command",
+          id,
+          kind,
+          ...(input.segment ? { segment: input.segment } : {}),
+          ...(input.segmentId !== undefined ? { segmentId: input.segmentId } : {}),
+          ...(input.reason !== undefined ? { reason: input.reason } : {}),
+          payload: input,
+        });
+      });
+      // A pause is answered once capture has really stopped (privacy: the reply means no more
+      // frames), and a resume once the encoders are running again.
+      if (kind !== "pause" && kind !== "resume") return reply;
+      return reply.then(async (r) => {
+        if (r.error === undefined) await work;
+        return r;
+      });
+    },
+    stopAll(why) {
+      dispatch({ type: "stopAll", why });
+      if (state.phase === "idle") return work;
+      return new Promise<void>((resolve) => idle.push(resolve)).then(() => work);
+    },
+    status() {
+      const segment = state.phase === "idle" ? null : state.segment;
+      return {
+        state: state.phase,
+        segmentId: segment?.segmentId ?? null,
+        interactionId: segment?.interactionId ?? null,
+        monitors: [...tracks.values()].map((t) => t.track.status()),
+      };
+    },
+    killEncoder(display) {
+      const t = tracks.get(display);
+      if (!t) return false;
+      t.track.killEncoder();
+      return true;
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Recording every monitor, for real: the agent (composition root) registered on the reference
+ * AgentServer, a real X display with two monitors of different sizes (Xvfb, two screens), real
+ * ffmpeg, and the files checked with ffprobe. AgentServer drives the recording exactly as in
+ * production, over wss3; the agent's file sink stands in for the upload (issue 6).
+ */
+import { type Stack, startStack } from "../src/platform/workplace/stack.ts";
+import type { PartRecord } from "../src/recording/file_sink.ts";
+import { assert, assertEquals } from "../src/testing/assert.ts";
+import { childProcesses, decodeErrors, probeVideo, sha256File } from "../src/testing/ffprobe.ts";
+import { connectWs2, isState } from "../src/testing/ws2_client.ts";
+import { startXvfb, type Xvfb } from "../src/testing/xvfb.ts";
+
+const ORIGIN = "https://workplace.example.com";
+const USER = "7d1e2c3b-4a5f-4e6d-8c9b-0a1b2c3d4e5f";
+const FPS = 5;
+const FRAME_MS = 1000 / FPS;
+export const SIZES = ["1280x720", "800x600"] as const;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function withRecordingStack(
+  body: (s: Stack, x: Xvfb) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const xvfb = await startXvfb([...SIZES]);
+  const stack = await startStack({
+    allowedOrigins: [ORIGIN],
+    agentEnv: { DISPLAY: xvfb.display, AGENT_HELPER_CAPTURE_FRAME_RATE: String(FPS), ...env },
+  });
+  try {
+    await stack.agent.ffmpegProbed;
+    const page = await connectWs2(stack.ws2Port, ORIGIN);
+    const token = await stack.agentServer.issueToken(USER);
+    await page.request("agentOpenConnect", {
+      agentServerURI: stack.agentServer.wss3Url,
+      JWTToken: token,
+      userID: USER,
+      retryDelay: "1",
+    });
+    await page.waitFor(isState("active"));
+    await stack.agentServer.waitForState(USER, "active");
+    page.close();
+    await body(stack, xvfb);
+  } finally {
+    await stack.stop();
+    await xvfb.stop();
+  }
+}
+
+export interface Reply {
+  action: string;
+  transaction?: string;
+  data: { result: string; resultDesc?: string };
+}
+
+export async function command(s: Stack, action: string, data: unknown): Promise<Reply> {
+  const reply = await s.agentServer.sendCommandUnchecked(USER, action as never, data, {
+    timeoutMs: 20_000,
+  });
+  return reply as unknown as {
+    action: string;
+    transaction?: string;
+    data: { result: string; resultDesc?: string };
+  };
+}
+
+/** Sends a command that must succeed; the times it was sent and answered. */
+export async function expectOk(
+  s: Stack,
+  action: string,
+  data: unknown,
+): Promise<{ sent: number; answered: number }> {
+  const sent = Date.now();
+  const r = await command(s, action, data);
+  assertEquals(r.data, { result: "success" }, `${action}: ${JSON.stringify(r)}`);
+  return { sent, answered: Date.now() };
+}
+
+function recordingsDir(s: Stack) {
+  return `${s.spoolDir}/recordings`;
+}
+
+export async function partRecords(s: Stack): Promise<Map<string, PartRecord>> {
+  const records = new Map<string, PartRecord>();
+  for await (const e of Deno.readDir(recordingsDir(s))) {
+    if (!e.name.endsWith(".mp4.json")) continue;
+    const r = JSON.parse(await Deno.readTextFile(`${recordingsDir(s)}/${e.name}`)) as PartRecord;
+    records.set(r.header.fileName, r);
+  }
+  return records;
+}
+
+function newRecBatches(s: Stack) {
+  return s.agentServer.messages
+    .filter((m) => m.direction === "in" && m.action === "newRecBatch")
+    .map((m) => (m.message as { data: Record<string, unknown> }).data);
+}
+
+Deno.test({
+  name: "recording: start → restart → pause → resume → stop on two monitors, checked by ffprobe",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withRecordingStack(async (s) => {
+      const { sent: t0 } = await expectOk(s, "startScreenRecord", {
+        segmentId: "seg-1",
+        interactionId: "call-1",
+        workItemIds: ["wi-1"],
+      });
+      await sleep(10_000);
+      const { sent: tRestart } = await expectOk(s, "restartScreenRecord", {
+        segmentId: "seg-2",
+        interactionId: "call-1",
+        workItemIds: ["wi-1", "wi-2"],
+      });
+      await sleep(10_000);
+      const pause = await expectOk(s, "pauseScreenRecord", { reason: "card number" });
+      const tPause = pause.sent;
+      await sleep(5_000);
+      const { sent: tResume } = await expectOk(s, "resumeScreenRecord", {});
+      await sleep(4_000);
+      const { answered: tStop } = await expectOk(s, "stopScreenRecord", { segmentId: "seg-2" });
+      assertEquals(s.agent.recorder.status().state, "idle");
+      assertEquals(childProcesses(Deno.pid), [], "no ffmpeg left");
+
+      const records = await partRecords(s);
+      const names = [...records.keys()].sort();
+      assertEquals(names, [
+        "seg-1.d0.p0.mp4",
+        "seg-1.d1.p0.mp4",
+        "seg-2.d0.p0.mp4",
+        "seg-2.d0.p1.mp4",
+        "seg-2.d1.p0.mp4",
+        "seg-2.d1.p1.mp4",
+      ]);
+      // AgentServer heard of every file.
+      const announced = newRecBatches(s).map((d) => `${d.fileName}:${d.result}`).sort();
+      assertEquals(announced, names.map((n) => `${n}:success`));
+
+      for (const display of [0, 1]) {
+        const [w, h] = SIZES[display]!.split("x").map(Number);
+        const rec = (seg: string, part: number) => records.get(`${seg}.d${display}.p${part}.mp4`)!;
+        const s1 = rec("seg-1", 0);
+        const s2a = rec("seg-2", 0);
+        const s2b = rec("seg-2", 1);
+        for (const r of [s1, s2a, s2b]) {
+          const file = `${recordingsDir(s)}/${r.header.fileName}`;
+          assert(r.summary, `${r.header.fileName} finished`);
+          const v = await probeVideo(file);
+          assertEquals([v.codec, v.width, v.height, v.pixFmt], ["h264", w, h, "yuv420p"]);
+          assertEquals(await decodeErrors(file), "", `${file} plays to its end`);
+          assertEquals(await sha256File(file), r.summary.sha256, "the summary's SHA-256");
+          assertEquals(v.frames, r.summary.frames, "frames in the file = frames counted");
+          // Constant frame rate: fps × duration, to the frame.
+          assert(
+            Math.abs(v.frames - (FPS * r.summary.durationMs) / 1000) <= 1,
+            `${v.frames} frames in ${r.summary.durationMs} ms`,
+          );
+          assertEquals(v.frameTimes[0], 0, "each file's timeline starts at 0");
+        }
+        assertEquals(s1.header.cause, "segmentStart");
+        assertEquals(s1.header.interactionId, "call-1");
+        assertEquals(s2a.header.cause, "segmentSwitch");
+        assertEquals(s2a.header.workItemIds, ["wi-1", "wi-2"]);
+        assertEquals(s2b.header.cause, "resume");
+        // No gap at the switch: segment 2 begins where segment 1 ended, on the same encoder.
+        const s1End = s1.header.startedAt + s1.summary!.durationMs;
+        assert(
+          Math.abs(s2a.header.startedAt - s1End) <= FRAME_MS,
+          `switch gap ${s2a.header.startedAt - s1End} ms`,
+        );
+        // The cut is the first keyframe after the restart (keyframes every 2 s by default).
+        assert(
+          s2a.header.startedAt >= tRestart - FRAME_MS &&
+            s2a.header.startedAt <= tRestart + 2_000 + FRAME_MS,
+        );
+        // Segments 1 and 2 up to the pause: as many frames as the wall clock says.
+        const frames = s1.summary!.frames + s2a.summary!.frames;
+        const expected = (FPS * (tPause - t0)) / 1000;
+        assert(
+          Math.abs(frames - expected) <= 3,
+          `${frames} frames, ${expected} expected (start/stop latency ≤ 3 frames)`,
+        );
+        // Nothing captured during the pause (its reply comes once capture has stopped); the
+        // gap is on the segment's timeline.
+        const pausedAt = s2a.header.startedAt + s2a.summary!.durationMs;
+        assert(
+          pausedAt <= pause.answered + FRAME_MS,
+          `last frame ${pausedAt - pause.answered} ms after the pause reply (sent ${
+            pausedAt - tPause
+          } ms before)`,
+        );
+        assert(s2b.header.startedAt >= tResume - FRAME_MS, "first frame after the resume");
+        const gap = s2b.header.offsetMs - (s2a.header.offsetMs + s2a.summary!.durationMs);
+        assert(gap >= 4_500 && gap <= 6_500, `pause gap on the timeline: ${gap} ms`);
+        assert(s2b.summary!.endedAt <= tStop + 2 * FRAME_MS);
+        assert(Math.abs(s2b.summary!.frames - (FPS * (tStop - tResume)) / 1000) <= 3);
+      }
+    });
+  },
+});
