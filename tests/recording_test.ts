@@ -4,98 +4,19 @@
  * ffmpeg, and the files checked with ffprobe. AgentServer drives the recording exactly as in
  * production, over wss3; the agent's file sink stands in for the upload (issue 6).
  */
-import { type Stack, startStack } from "../src/platform/workplace/stack.ts";
-import type { PartRecord } from "../src/recording/file_sink.ts";
 import { assert, assertEquals } from "../src/testing/assert.ts";
 import { childProcesses, decodeErrors, probeVideo, sha256File } from "../src/testing/ffprobe.ts";
-import { connectWs2, isState } from "../src/testing/ws2_client.ts";
-import { startXvfb, type Xvfb } from "../src/testing/xvfb.ts";
-
-const ORIGIN = "https://workplace.example.com";
-const USER = "7d1e2c3b-4a5f-4e6d-8c9b-0a1b2c3d4e5f";
-const FPS = 5;
-const FRAME_MS = 1000 / FPS;
-export const SIZES = ["1280x720", "800x600"] as const;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function withRecordingStack(
-  body: (s: Stack, x: Xvfb) => Promise<void>,
-  env: Record<string, string> = {},
-): Promise<void> {
-  const xvfb = await startXvfb([...SIZES]);
-  const stack = await startStack({
-    allowedOrigins: [ORIGIN],
-    agentEnv: { DISPLAY: xvfb.display, AGENT_HELPER_CAPTURE_FRAME_RATE: String(FPS), ...env },
-  });
-  try {
-    await stack.agent.ffmpegProbed;
-    const page = await connectWs2(stack.ws2Port, ORIGIN);
-    const token = await stack.agentServer.issueToken(USER);
-    await page.request("agentOpenConnect", {
-      agentServerURI: stack.agentServer.wss3Url,
-      JWTToken: token,
-      userID: USER,
-      retryDelay: "1",
-    });
-    await page.waitFor(isState("active"));
-    await stack.agentServer.waitForState(USER, "active");
-    page.close();
-    await body(stack, xvfb);
-  } finally {
-    await stack.stop();
-    await xvfb.stop();
-  }
-}
-
-export interface Reply {
-  action: string;
-  transaction?: string;
-  data: { result: string; resultDesc?: string };
-}
-
-export async function command(s: Stack, action: string, data: unknown): Promise<Reply> {
-  const reply = await s.agentServer.sendCommandUnchecked(USER, action as never, data, {
-    timeoutMs: 20_000,
-  });
-  return reply as unknown as {
-    action: string;
-    transaction?: string;
-    data: { result: string; resultDesc?: string };
-  };
-}
-
-/** Sends a command that must succeed; the times it was sent and answered. */
-export async function expectOk(
-  s: Stack,
-  action: string,
-  data: unknown,
-): Promise<{ sent: number; answered: number }> {
-  const sent = Date.now();
-  const r = await command(s, action, data);
-  assertEquals(r.data, { result: "success" }, `${action}: ${JSON.stringify(r)}`);
-  return { sent, answered: Date.now() };
-}
-
-function recordingsDir(s: Stack) {
-  return `${s.spoolDir}/recordings`;
-}
-
-export async function partRecords(s: Stack): Promise<Map<string, PartRecord>> {
-  const records = new Map<string, PartRecord>();
-  for await (const e of Deno.readDir(recordingsDir(s))) {
-    if (!e.name.endsWith(".mp4.json")) continue;
-    const r = JSON.parse(await Deno.readTextFile(`${recordingsDir(s)}/${e.name}`)) as PartRecord;
-    records.set(r.header.fileName, r);
-  }
-  return records;
-}
-
-function newRecBatches(s: Stack) {
-  return s.agentServer.messages
-    .filter((m) => m.direction === "in" && m.action === "newRecBatch")
-    .map((m) => (m.message as { data: Record<string, unknown> }).data);
-}
+import {
+  expectOk,
+  FPS,
+  FRAME_MS,
+  newRecBatches,
+  partRecords,
+  recordingsDir,
+  SIZES,
+  sleep,
+  withRecordingStack,
+} from "./support/recording_stack.ts";
 
 Deno.test({
   name: "recording: start → restart → pause → resume → stop on two monitors, checked by ffprobe",

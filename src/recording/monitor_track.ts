@@ -54,6 +54,36 @@ export interface MonitorTrackDeps {
   announce(header: PartHeader, error?: string): void;
   /** ffmpeg cannot be started at all on this monitor. */
   onGaveUp(display: number, reason: string): void;
+  /**
+   * The number of a new part of (segment, display) and its offset on the segment's timeline.
+   * Kept by the owner: a monitor may get a new track within a segment (it changed size).
+   */
+  nextPart(segmentId: string, display: number, startedAt: number): PartSlot;
+}
+
+export interface PartSlot {
+  readonly part: number;
+  readonly offsetMs: number;
+}
+
+const KEEP_SEGMENTS = 4;
+
+/** Numbers parts per (segment, display) from 0; offsets count from part 0's first frame. */
+export function createPartNumbering(): MonitorTrackDeps["nextPart"] {
+  const segments = new Map<string, Map<number, { next: number; origin: number }>>();
+  return (segmentId, display, startedAt) => {
+    let displays = segments.get(segmentId);
+    if (!displays) {
+      displays = new Map();
+      segments.set(segmentId, displays);
+      // Monitors cut over to a new segment one by one, so the previous segment may still
+      // get parts: keep the last few segments, forget older ones.
+      for (const old of [...segments.keys()].slice(0, -KEEP_SEGMENTS)) segments.delete(old);
+    }
+    const slot = displays.get(display) ?? { next: 0, origin: startedAt };
+    displays.set(display, slot);
+    return { part: slot.next++, offsetMs: Math.max(0, Math.round(startedAt - slot.origin)) };
+  };
 }
 
 export interface MonitorTrackOptions {
@@ -128,19 +158,16 @@ export function createMonitorTrack(
   let spawnedAt = 0;
   let runs = 0;
   let bytes = 0;
-  const counters = new Map<string, { next: number; origin: number }>();
   let tail: Promise<void> = Promise.resolve();
-  const enqueue = (op: () => Promise<void>): Promise<void> => (tail = tail.then(op));
+  /** The caller gets the operation's own outcome; the queue goes on after a failure. */
+  const enqueue = (op: () => Promise<void>): Promise<void> => {
+    const done = tail.then(op);
+    tail = done.catch(() => {});
+    return done;
+  };
 
   const openPart = (seg: SegmentSpec, cause: PartCause, startedAt: number): OpenPart => {
-    let counter = counters.get(seg.segmentId);
-    if (!counter) {
-      counter = { next: 0, origin: startedAt };
-      // Only the current segment's numbering is needed; keep the map from growing.
-      counters.clear();
-      counters.set(seg.segmentId, counter);
-    }
-    const number = counter.next++;
+    const { part: number, offsetMs } = deps.nextPart(seg.segmentId, monitor.index, startedAt);
     const header: PartHeader = {
       fileName: partFileName(seg.segmentId, monitor.index, number),
       segmentId: seg.segmentId,
@@ -162,7 +189,7 @@ export function createMonitorTrack(
       captureBackend: options.captureBackend,
       frameRate: options.frameRate,
       startedAt,
-      offsetMs: Math.max(0, Math.round(startedAt - counter.origin)),
+      offsetMs,
     };
     deps.log.info("{name}: part {file} ({cause})", { name, file: header.fileName, cause });
     const writer = deps.sink.open(header);

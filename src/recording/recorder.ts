@@ -25,7 +25,12 @@ import {
   type SegmentSpec,
   step,
 } from "./machine.ts";
-import { createMonitorTrack, type MonitorTrack, type TrackStatus } from "./monitor_track.ts";
+import {
+  createMonitorTrack,
+  createPartNumbering,
+  type MonitorTrack,
+  type TrackStatus,
+} from "./monitor_track.ts";
 import {
   type CaptureDefaults,
   type MonitorSettings,
@@ -122,6 +127,7 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
   let poll: TimerId | null = null;
   let work: Promise<void> = Promise.resolve();
   let idle: (() => void)[] = [];
+  const nextPart = createPartNumbering();
 
   const phaseGauge = deps.metrics.gauge({
     name: "agent_helper_recording_state",
@@ -214,6 +220,7 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
         if (!error) partsTotal.inc({ cause: header.cause });
         deps.announce(header, error);
       },
+      nextPart,
       onGaveUp: (display, reason) =>
         deps.log.error("display {display}: ffmpeg cannot start: {reason}", { display, reason }),
     }, {
