@@ -3,7 +3,8 @@
 #   scripts/run.sh demo   run the main job (the demo on embedded defaults)
 #   scripts/run.sh test   run every check and the whole test suite (what CI runs)
 # Each installs what it needs first: npm packages when node_modules is missing or stale, and
-# Debian packages (ffmpeg; for tests xvfb, prometheus for promtool, chromium) when missing and root;
+# Debian packages (ffmpeg; for tests xvfb, xrandr, xdpyinfo, prometheus for promtool, chromium) when
+# missing and root;
 # otherwise it names the package to install and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,7 +74,7 @@ case "${1:-}" in
     ;;
   test)
     ensure_node_modules
-    ensure_debian ffmpeg:ffmpeg xvfb:Xvfb prometheus:promtool chromium:chromium
+    ensure_debian ffmpeg:ffmpeg xvfb:Xvfb x11-xserver-utils:xrandr x11-utils:xdpyinfo prometheus:promtool chromium:chromium
     run_tests
     ;;
   *)

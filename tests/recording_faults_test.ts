@@ -72,7 +72,8 @@ Deno.test({
   name: "recording: commands in every wrong order are answered with errors, and no ffmpeg is left",
   ...real,
   async fn() {
-    await withRecordingStack(async (s) => {
+    await withRecordingStack(async (s, x) => {
+      const encoders = () => childProcesses(Deno.pid, "ffmpeg", `${x.display}.`);
       const refused = async (action: string, data: unknown, code: string) => {
         const r = await command(s, action, data);
         assertEquals(r.data.result, "error", `${action}: ${JSON.stringify(r)}`);
@@ -84,7 +85,7 @@ Deno.test({
       }
       await refused("restartScreenRecord", { segmentId: "x" }, "notRecording");
       await refused("startScreenRecord", { segmentId: "bad", displays: [7] }, "unknownDisplay");
-      assertEquals(childProcesses(Deno.pid), [], "a refused start leaves no ffmpeg");
+      assertEquals(encoders(), [], "a refused start leaves no ffmpeg");
 
       await expectOk(s, "startScreenRecord", { segmentId: "w1" });
       await refused("startScreenRecord", { segmentId: "w2" }, "alreadyRecording");
@@ -92,20 +93,20 @@ Deno.test({
       await refused("restartScreenRecord", { segmentId: "w1" }, "sameSegment");
       await refused("stopScreenRecord", { segmentId: "other" }, "segmentMismatch");
       await expectOk(s, "pauseScreenRecord", {});
-      assertEquals(childProcesses(Deno.pid), [], "paused: nothing captures");
+      assertEquals(encoders(), [], "paused: nothing captures");
       await refused("pauseScreenRecord", {}, "alreadyPaused");
       await refused("startScreenRecord", { segmentId: "w3" }, "alreadyRecording");
       await expectOk(s, "resumeScreenRecord", {});
-      assertEquals(childProcesses(Deno.pid).length, 2, "one ffmpeg per monitor");
+      assertEquals(encoders().length, 2, "one ffmpeg per monitor");
       await expectOk(s, "stopScreenRecord", { segmentId: "w1" });
       await refused("stopScreenRecord", {}, "notRecording");
-      assertEquals(childProcesses(Deno.pid), [], "stopped: no ffmpeg left");
+      assertEquals(encoders(), [], "stopped: no ffmpeg left");
 
       // Only the selected monitor is recorded.
       await expectOk(s, "startScreenRecord", { segmentId: "only1", displays: [1] });
       assertEquals(s.agent.recorder.status().monitors.map((m) => m.display), [1]);
       await expectOk(s, "stopScreenRecord", {});
-      assertEquals(childProcesses(Deno.pid), []);
+      assertEquals(encoders(), []);
     });
   },
 });

@@ -23,7 +23,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await withRecordingStack(async (s) => {
+    await withRecordingStack(async (s, x) => {
       const { sent: t0 } = await expectOk(s, "startScreenRecord", {
         segmentId: "seg-1",
         interactionId: "call-1",
@@ -43,7 +43,7 @@ Deno.test({
       await sleep(4_000);
       const { answered: tStop } = await expectOk(s, "stopScreenRecord", { segmentId: "seg-2" });
       assertEquals(s.agent.recorder.status().state, "idle");
-      assertEquals(childProcesses(Deno.pid), [], "no ffmpeg left");
+      assertEquals(childProcesses(Deno.pid, "ffmpeg", `${x.display}.`), [], "no ffmpeg left");
 
       const records = await partRecords(s);
       const names = [...records.keys()].sort();

@@ -9,7 +9,7 @@
  * scene restarts before every run, so all see the same pixels at the same offsets.
  *
  *     deno run --allow-all scripts/bench/encoder_settings.ts [--only a,b] [--seconds 20]
- *       [--quality-seconds 15] [--no-quality] [--repeat 1] [--keep]
+ *       [--quality-seconds 10] [--no-quality] [--repeat 1] [--keep]
  *
  * --only picks candidates whose name contains one of the comma-separated strings.
  */
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     options: {
       only: { type: "string" },
       seconds: { type: "string", default: "20" },
-      "quality-seconds": { type: "string", default: "15" },
+      "quality-seconds": { type: "string", default: "10" },
       repeat: { type: "string", default: "1" },
       "no-quality": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },

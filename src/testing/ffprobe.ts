@@ -64,8 +64,12 @@ export async function sha256File(file: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Pids of the live children of `parent` named `name` (Linux /proc). */
-export function childProcesses(parent: number, name = "ffmpeg"): number[] {
+/**
+ * Pids of the live children of `parent` named `name` (Linux /proc) whose command line
+ * contains `arg`, if given: tests running in parallel share one process, so a test tells its
+ * own encoders by their X display.
+ */
+export function childProcesses(parent: number, name = "ffmpeg", arg?: string): number[] {
   const found: number[] = [];
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
@@ -74,7 +78,9 @@ export function childProcesses(parent: number, name = "ffmpeg"): number[] {
       // pid (comm) state ppid ...: comm may hold spaces, so split after the last ")".
       const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (comm === name && Number(ppid) === parent && state !== "Z") found.push(Number(entry.name));
+      if (comm !== name || Number(ppid) !== parent || state === "Z") continue;
+      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).split("\0");
+      if (arg === undefined || cmdline.some((a) => a.includes(arg))) found.push(Number(entry.name));
     } catch { /* gone meanwhile */ }
   }
   return found;
