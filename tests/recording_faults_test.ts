@@ -3,11 +3,9 @@
  * ffmpeg killed mid-segment, commands in every wrong order, a monitor that does not exist,
  * ffmpeg missing, and the agent itself killed (no ffmpeg may survive it).
  */
-import { startReferenceAgentServer } from "../src/platform/agent_server/mod.ts";
-import { makeTestPki } from "../src/platform/pki/test_pki.ts";
+import { startAgentProcess, startRecordingWhenReady } from "../src/testing/agent_process.ts";
 import { assert, assertEquals, assertMatch } from "../src/testing/assert.ts";
 import { alive, childProcesses, decodeErrors, probeVideo } from "../src/testing/ffprobe.ts";
-import { connectWs2, isState } from "../src/testing/ws2_client.ts";
 import { startXvfb } from "../src/testing/xvfb.ts";
 import {
   command,
@@ -129,64 +127,13 @@ Deno.test({
   ...real,
   async fn() {
     const xvfb = await startXvfb(["640x480", "800x600"]);
-    const pki = await makeTestPki({ hosts: ["localhost", "127.0.0.1"] });
-    const dir = await Deno.makeTempDir({ prefix: "ah-kill-" });
-    await Deno.writeTextFile(`${dir}/ca.pem`, pki.caPem);
-    const ags = startReferenceAgentServer({}, { cert: pki.certPem, key: pki.keyPem });
-    const ws2Port = 20_000 + Math.floor(Math.random() * 20_000);
-    const origin = "https://workplace.example.com";
-    const agent = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "main.ts", "run"],
-      cwd: new URL("..", import.meta.url).pathname,
-      clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "",
-        HOME: dir,
-        DISPLAY: xvfb.display,
-        AGENT_HELPER_WS2_PORT: String(ws2Port),
-        AGENT_HELPER_HTTP_PORT: "0",
-        AGENT_HELPER_WS2_ALLOWED_ORIGINS: origin,
-        AGENT_HELPER_SERVERS_AGENT_SERVER_HOSTS: `localhost:${ags.port}`,
-        AGENT_HELPER_SERVERS_CA_BUNDLE: `${dir}/ca.pem`,
-        AGENT_HELPER_LOG_DIRECTORY: `${dir}/logs`,
-        AGENT_HELPER_LOG_CONSOLE: "false",
-        AGENT_HELPER_SPOOL_DIRECTORY: `${dir}/spool`,
-      },
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const agent = await startAgentProcess({ display: xvfb.display });
     try {
-      const user = "0b9e8d7c-6a5f-4e3d-9c2b-1a0f9e8d7c6b";
-      let page;
-      for (let i = 0; !page; i++) {
-        try {
-          page = await connectWs2(ws2Port, origin);
-        } catch (e) {
-          if (i > 100) throw e;
-          await sleep(100);
-        }
-      }
-      await page.request("agentOpenConnect", {
-        agentServerURI: ags.wss3Url,
-        JWTToken: await ags.issueToken(user),
-        userID: user,
-        retryDelay: "1",
-      });
-      await page.waitFor(isState("active"), 15_000);
-      page.close();
-      await ags.waitForState(user, "active");
-      // The ffmpeg probe may still run: retry the start until the agent has an ffmpeg.
-      let started = false;
-      for (let i = 0; !started; i++) {
-        const r = await ags.sendCommand(user, "startScreenRecord", { segmentId: "k9" });
-        started = (r as { data: { result: string } }).data.result === "success";
-        if (!started && i > 50) throw new Error(JSON.stringify(r));
-        if (!started) await sleep(200);
-      }
+      await startRecordingWhenReady(agent, { segmentId: "k9" });
       await waitUntil("two encoders", () => childProcesses(agent.pid).length === 2);
       const encoders = childProcesses(agent.pid);
       agent.kill("SIGKILL");
-      await agent.status;
+      await agent.exited;
       // ffmpeg ignores SIGPIPE: its next write to the dead agent's pipe fails and it exits,
       // within one fragment (2 s keyframe interval).
       const took = await waitUntil(
@@ -196,13 +143,8 @@ Deno.test({
       );
       assert(took <= 5_000, `encoders gone ${took} ms after the agent`);
     } finally {
-      try {
-        agent.kill("SIGKILL");
-      } catch { /* already dead */ }
-      await agent.status;
-      await ags.stop();
+      await agent.stop();
       await xvfb.stop();
-      await Deno.remove(dir, { recursive: true });
     }
   },
 });
