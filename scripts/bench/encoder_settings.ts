@@ -11,7 +11,8 @@
  *     deno run --allow-all scripts/bench/encoder_settings.ts [--only a,b] [--seconds 20]
  *       [--quality-seconds 10] [--no-quality] [--repeat 1] [--keep]
  *
- * --only picks candidates whose name contains one of the comma-separated strings.
+ * --only picks candidates by name: a comma-separated list, `*` matching anything (e.g.
+ * `--only "superfast,bgr24*"`).
  */
 import { parseArgs } from "node:util";
 import {
@@ -38,6 +39,12 @@ interface Row {
   readonly frames: number | null;
   readonly peakRssMb: number;
   readonly ssim: Ssim | null;
+}
+
+/** A --only pattern: the whole name, `*` standing for any run of characters. */
+function glob(pattern: string): RegExp {
+  const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${escaped.join(".*")}$`);
 }
 
 function median(values: readonly number[]): number {
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
   const repeat = Number(flags.repeat);
   const only = flags.only?.split(",").filter((s) => s !== "");
   const candidates = only
-    ? CANDIDATES.filter((c) => only.some((o) => c.name.includes(o)))
+    ? CANDIDATES.filter((c) => only.some((o) => glob(o).test(c.name)))
     : CANDIDATES;
   if (candidates.length === 0) throw new Error(`no candidate matches --only ${flags.only}`);
 
