@@ -1,18 +1,19 @@
 /**
  * Encoder-settings exploration: on the office scene, one 1920x1080 screen at 5 fps, keyframes
  * every 2 s, runs bare ffmpeg (x11grab → yuv420p → libx264 → fragmented MP4 file) once per
- * candidate setting, one after another, and prints % of one core, kbit/s and SSIM side by side,
- * against the issue's targets (≤ 7 % of a core, ≤ 300 kbit/s, SSIM ≥ 0.97).
+ * candidate setting (candidates.ts), one after another, and prints % of one core, kbit/s and
+ * SSIM side by side, against the issue's targets (≤ 7 % of a core, ≤ 300 kbit/s, SSIM ≥ 0.97).
  *
  * Each candidate gets a CPU run (window after a warm-up, ffmpeg alone counted) and, for encodes,
  * a separate quality run (the same capture also written losslessly; SSIM against that). The
  * scene restarts before every run, so all see the same pixels at the same offsets.
  *
  *     deno run --allow-all scripts/bench/encoder_settings.ts [--only a,b] [--seconds 20]
- *       [--quality-seconds 10] [--no-quality] [--repeat 1] [--keep]
+ *       [--quality-seconds 10] [--no-quality] [--repeat 1] [--density typical|dense] [--keep]
  *
  * --only picks candidates by name: a comma-separated list, `*` matching anything (e.g.
- * `--only "superfast,bgr24*"`).
+ * `--only "601 superfast,bgr24*"`). --repeat N runs each CPU window N times and shows the median
+ * and the runs. Output: a Markdown table.
  */
 import { parseArgs } from "node:util";
 import {
@@ -23,18 +24,19 @@ import {
 } from "./bare_ffmpeg.ts";
 import { type Candidate, CANDIDATES } from "./candidates.ts";
 import { clockTicksPerSecond, type Ssim, ssim, startXvfb } from "./measure.ts";
-import { startOfficeScene } from "./scene.ts";
+import { type SceneDensity, startOfficeScene } from "./scene.ts";
 
 const WIDTH = 1920;
+const HEIGHT = 1080;
+const FPS = 5;
+
 const encoder = new TextEncoder();
 /** A line on stdout: the table is this script's output, not a log. */
 const out = (line: string) => Deno.stdout.writeSync(encoder.encode(line + "\n"));
 
-const HEIGHT = 1080;
-
 interface Row {
   readonly candidate: Candidate;
-  readonly cpu: number[];
+  readonly cpu: readonly number[];
   readonly kbps: number | null;
   readonly frames: number | null;
   readonly peakRssMb: number;
@@ -53,38 +55,31 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** A value with "!" when it misses its target. */
+const mark = (text: string, ok: boolean) => ok ? text : `${text} !`;
+
+const HEADER = "| candidate | % core | runs | kbit/s | SSIM | SSIM Y | worst frame | frames | " +
+  "ffmpeg RSS MB | output args after the x11grab input |\n" +
+  "| --- | --: | --- | --: | --: | --: | --: | --: | --: | --- |";
+
 function formatRow(row: Row): string {
   const cpu = median(row.cpu);
-  const cpuText = row.cpu.length > 1
-    ? `${cpu.toFixed(1)} (${row.cpu.map((c) => c.toFixed(1)).join("/")})`
-    : cpu.toFixed(1);
-  const mark = (ok: boolean) => (ok ? " " : "!");
-  const encode = row.candidate.kind === "encode";
+  const q = row.ssim;
   const cells = [
-    row.candidate.name.padEnd(28),
-    (cpuText + mark(cpu <= 7)).padStart(8),
-    (row.kbps === null ? "-" : row.kbps.toFixed(0) + mark(row.kbps <= 300)).padStart(6),
-    (row.ssim === null ? "-" : row.ssim.all.toFixed(4) + mark(row.ssim.all >= 0.97)).padStart(8),
-    (row.ssim === null ? "-" : row.ssim.y.toFixed(4)).padStart(7),
-    (row.ssim === null ? "-" : row.ssim.minAll.toFixed(4)).padStart(7),
-    String(row.frames ?? "-").padStart(5),
-    row.peakRssMb.toFixed(0).padStart(5),
-    (encode ? "" : "(no encode) ") + row.candidate.args.join(" "),
+    row.candidate.name,
+    mark(cpu.toFixed(1), cpu <= 7),
+    row.cpu.length > 1 ? row.cpu.map((c) => c.toFixed(1)).join(" / ") : "",
+    row.kbps === null ? "–" : mark(row.kbps.toFixed(0), row.kbps <= 300),
+    q === null ? "–" : mark(q.all.toFixed(4), q.all >= 0.97),
+    q === null ? "–" : q.y.toFixed(4),
+    q === null ? "–" : q.minAll.toFixed(4),
+    String(row.frames ?? "–"),
+    row.peakRssMb.toFixed(0),
+    "`" + (row.candidate.kind === "null" ? "(no encode) " : "") + row.candidate.args.join(" ") +
+    "`",
   ];
-  return cells.join(" | ");
+  return `| ${cells.join(" | ")} |`;
 }
-
-const HEADER = [
-  "candidate".padEnd(28),
-  "%core".padStart(8),
-  "kbit/s".padStart(6),
-  "SSIM".padStart(8),
-  "SSIM Y".padStart(7),
-  "worst".padStart(7),
-  "frms".padStart(5),
-  "RSS".padStart(5),
-  "output args (after x11grab input)",
-].join(" | ");
 
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({
@@ -94,6 +89,7 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "20" },
       "quality-seconds": { type: "string", default: "10" },
       repeat: { type: "string", default: "1" },
+      density: { type: "string", default: "typical" },
       "no-quality": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
     },
@@ -101,6 +97,10 @@ async function main(): Promise<void> {
   const seconds = Number(flags.seconds);
   const qualitySeconds = Number(flags["quality-seconds"]);
   const repeat = Number(flags.repeat);
+  const density = flags.density as SceneDensity;
+  if (density !== "typical" && density !== "dense") {
+    throw new Error(`--density is typical or dense, not ${flags.density}`);
+  }
   const only = flags.only?.split(",").filter((s) => s !== "");
   const candidates = only
     ? CANDIDATES.filter((c) => only.some((o) => glob(o).test(c.name)))
@@ -111,11 +111,17 @@ async function main(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "bench-encoder-" });
   const xvfb = await startXvfb({ screens: 1, width: WIDTH, height: HEIGHT });
   const display = xvfb.screens[0]!;
-  const input = { display, width: WIDTH, height: HEIGHT, fps: 5 };
-  const rows: Row[] = [];
+  const input = { display, width: WIDTH, height: HEIGHT, fps: FPS };
   try {
-    const scene = await startOfficeScene({ display, width: WIDTH, height: HEIGHT, seed: 1 });
+    const scene = await startOfficeScene({
+      display,
+      width: WIDTH,
+      height: HEIGHT,
+      seed: 1,
+      density,
+    });
     try {
+      out(HEADER);
       for (const [i, candidate] of candidates.entries()) {
         const encode = candidate.kind === "encode";
         const outputArgs = [...candidate.args, ...(encode ? FRAGMENTED_MP4 : NULL_OUTPUT)];
@@ -149,14 +155,13 @@ async function main(): Promise<void> {
             referencePath,
             seconds: qualitySeconds,
           });
-          quality = await ssim(testPath, referencePath);
+          quality = await ssim(testPath, referencePath, candidate.matrix);
           // The lossless reference is ~1 GB a minute; keep it only when asked.
           if (!flags.keep) await Deno.remove(referencePath);
         }
-        const row = { candidate, cpu, kbps, frames, peakRssMb: peakRss / 2 ** 20, ssim: quality };
-        rows.push(row);
-        if (rows.length === 1) out(HEADER);
-        out(formatRow(row));
+        out(
+          formatRow({ candidate, cpu, kbps, frames, peakRssMb: peakRss / 2 ** 20, ssim: quality }),
+        );
       }
     } finally {
       await scene.stop();
@@ -166,8 +171,9 @@ async function main(): Promise<void> {
     if (!flags.keep) await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
   out(
-    `\n${WIDTH}x${HEIGHT} @ 5 fps, CPU window ${seconds} s after 3 s warm-up, quality run ` +
-      `${qualitySeconds} s; "!" misses a target (≤ 7 %, ≤ 300 kbit/s, SSIM ≥ 0.97).` +
+    `\n${WIDTH}x${HEIGHT} @ ${FPS} fps, ${density} scene; CPU: ffmpeg alone over ${seconds} s ` +
+      `after a 3 s warm-up; kbit/s: the CPU run's whole file; quality run ${qualitySeconds} s. ` +
+      `"!" misses a target (≤ 7 % of a core, ≤ 300 kbit/s, SSIM ≥ 0.97).` +
       (flags.keep ? ` Files kept in ${dir}.` : ""),
   );
 }

@@ -29,7 +29,7 @@ export {
   sampleCpu,
   treeRss,
 } from "./proc_stats.ts";
-export { parseSsimSummary, type Ssim, ssim } from "./quality.ts";
+export { type ColorMatrix, parseSsimSummary, type Ssim, ssim } from "./quality.ts";
 
 /** kbit/s (1000 bits) of `bytes` over `seconds`. */
 export function kbitPerSecond(bytes: number, seconds: number): number {

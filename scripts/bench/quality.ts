@@ -4,12 +4,23 @@
  * A screen capture cannot be repeated, so the frames are captured once and written twice by one
  * ffmpeg (see bare_ffmpeg.ts `captureWithReference`): the H.264 under test and an FFV1 file of the
  * grabbed bgr0 pixels, untouched. Here both are brought to yuv420p and compared with the `ssim`
- * filter: the test as decoded; the reference converted by swscale's default (bicubic) path, i.e.
- * what `-pix_fmt yuv420p` makes of the same frames. So for an encode that converts the default
- * way the score is the encoder's loss alone, and a cheaper conversion (fast_bilinear, …) is
- * charged with its own error too. Chroma subsampling itself is not charged: the pipeline is
- * yuv420p by design. "All" weighs Y, U, V by their sample counts (4:1:1).
+ * filter: the test as decoded; the reference converted by swscale's plain path (bicubic, the
+ * matrix the test was encoded with: ffmpeg's default BT.601 or the agent's BT.709, limited
+ * range), i.e. what `-pix_fmt yuv420p` or `scale=out_color_matrix=bt709` makes of the same
+ * frames. So for an encode that converts that way the score is the encoder's loss alone, and a
+ * cheaper conversion (via bgr24, point-sampled chroma, …) is charged with its own error too.
+ * Chroma subsampling itself is not charged: the pipeline is yuv420p by design. "All" weighs
+ * Y, U, V by their sample counts (4:1:1).
  */
+
+/** The RGB→YUV matrix the encode under test used (limited range either way). */
+export type ColorMatrix = "bt601" | "bt709";
+
+/** The reference's conversion to yuv420p for each matrix. */
+const REFERENCE_SCALE: Record<ColorMatrix, string> = {
+  bt601: "scale=flags=bicubic",
+  bt709: "scale=flags=bicubic:out_color_matrix=bt709:out_range=tv",
+};
 
 /** Mean SSIM over the frames compared, per plane and overall, and the worst frame's overall. */
 export interface Ssim {
@@ -29,16 +40,21 @@ export function parseSsimSummary(stderr: string): Omit<Ssim, "minAll" | "frames"
 }
 
 /**
- * Compares `testPath` (yuv420p video) to `referencePath` (lossless capture) frame by frame.
+ * Compares `testPath` (yuv420p video encoded with `matrix`) to `referencePath` (lossless
+ * capture) frame by frame.
  * Frames are paired by index, not timestamp: both files hold the same frames in the same order,
  * but their containers store timestamps with different time bases and start offsets.
  */
-export async function ssim(testPath: string, referencePath: string): Promise<Ssim> {
+export async function ssim(
+  testPath: string,
+  referencePath: string,
+  matrix: ColorMatrix = "bt601",
+): Promise<Ssim> {
   const statsFile = await Deno.makeTempFile({ prefix: "bench-ssim-", suffix: ".log" });
   try {
     const graph = [
       "[0:v]settb=1/5,setpts=N[t]",
-      "[1:v]scale=flags=bicubic,format=yuv420p,settb=1/5,setpts=N[r]",
+      `[1:v]${REFERENCE_SCALE[matrix]},format=yuv420p,settb=1/5,setpts=N[r]`,
       `[t][r]ssim=stats_file=${statsFile}`,
     ].join(";");
     const out = await new Deno.Command("ffmpeg", {

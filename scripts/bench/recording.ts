@@ -143,7 +143,7 @@ for (const count of [1, 2]) {
         referencePath: `${dir}/q.mkv`,
         seconds: SECONDS,
       });
-      const s = await ssim(`${dir}/q.mp4`, `${dir}/q.mkv`);
+      const s = await ssim(`${dir}/q.mp4`, `${dir}/q.mkv`, "bt709");
       quality = `SSIM (agent's settings vs lossless, same frames): All ${s.all.toFixed(4)}, ` +
         `Y ${s.y.toFixed(4)}, worst frame ${s.minAll.toFixed(4)}, ${s.frames} frames`;
     }

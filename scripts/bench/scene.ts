@@ -5,9 +5,11 @@
  * each, as an operator with two monitors would have two windows.
  *
  * The page animates itself from its seed (see office_scene.html), so runs are repeatable and the
- * driver costs nothing while a measurement runs. `restart()` reloads it, which puts the scene
- * back at its t=0 — use it before each of several runs that should see the same pixels.
+ * driver costs nothing while a measurement runs. `restart()` navigates to it again (a new
+ * document with fresh timers), which puts the scene back at its t=0 — use it before each of
+ * several runs that should see the same pixels.
  */
+import { Buffer } from "node:buffer";
 import { type BrowserContext, chromium } from "playwright-core";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -19,12 +21,24 @@ export interface SceneOptions {
   readonly height: number;
   /** Seeds the typed text and the scroll steps; default 1. */
   readonly seed?: number;
+  /**
+   * How much text is on screen. "typical" (default): form + 10-row table, near the issue's
+   * reference bitrate (~450 kbit/s with superfast, keyframes every 2 s). "dense": full-height
+   * table + history panel, a screen full of text (~3× the bits, mostly in the keyframes).
+   */
+  readonly density?: SceneDensity;
 }
+
+export type SceneDensity = "typical" | "dense";
 
 export interface OfficeScene {
   /** Reloads the page: the typing, scrolling and clock start again from the beginning. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+function encodeBase64(text: string): string {
+  return Buffer.from(text, "utf8").toString("base64");
 }
 
 const PAGE = new URL("./office_scene.html", import.meta.url);
@@ -65,13 +79,25 @@ export async function startOfficeScene(options: SceneOptions): Promise<OfficeSce
     throw e;
   }
   const page = context.pages()[0] ?? await context.newPage();
-  // Written into the page itself: setContent() replaces the document without a navigation, so
-  // an init script would not run before the page's own.
+  // The settings are written into the page, which is then opened as a data: URL. A navigation, not
+  // setContent(): that rewrites the document in the same window, whose old timers keep running
+  // and whose top-level consts make the page's script fail the second time.
   const seeded = html.replace(
     "<head>",
-    `<head><script>window.SCENE_SEED = ${JSON.stringify(seed)};</script>`,
+    `<head><script>window.SCENE_SEED = ${JSON.stringify(seed)}; ` +
+      `window.SCENE_DENSITY = ${JSON.stringify(options.density ?? "typical")};</script>`,
   );
-  const load = () => page.setContent(seeded, { waitUntil: "load" });
+  const url = `data:text/html;base64,${encodeBase64(seeded)}`;
+  // A script error would leave a half-animated page and quietly skew every number after it.
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const load = async () => {
+    await page.goto(url, { waitUntil: "load" });
+    await page.waitForFunction("document.querySelectorAll('#rows tr').length === 200", null, {
+      timeout: 5000,
+    });
+    if (errors.length > 0) throw new Error(`office scene: ${errors.join("; ")}`);
+  };
   await load();
   return {
     restart: load,
