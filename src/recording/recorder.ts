@@ -38,7 +38,7 @@ import {
   sameSettings,
   settingsFor,
 } from "./params.ts";
-import type { PartCause, PartHeader, RecordingSink } from "./sink.ts";
+import type { PartHeader, RecordingSink } from "./sink.ts";
 
 /** How each monitor is captured and encoded (the capture module, wired by the app). */
 export interface EncoderPlan {
@@ -145,14 +145,14 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
     for (const p of PHASES) phaseGauge.set(p === state.phase ? 1 : 0, { state: p });
   };
   showPhase();
+  const recordedBytes = deps.metrics.gauge({
+    name: "agent_helper_recorded_bytes",
+    help: "Bytes the encoders produced in this recording, by display.",
+    labels: ["display"],
+  });
   deps.metrics.onCollect(() => {
-    const bytes = deps.metrics.gauge({
-      name: "agent_helper_recorded_bytes",
-      help: "Bytes the encoders produced in this recording, by display.",
-      labels: ["display"],
-    });
     for (const [display, t] of tracks) {
-      bytes.set(t.track.status().bytes, { display: String(display) });
+      recordedBytes.set(t.track.status().bytes, { display: String(display) });
     }
   });
 
@@ -235,15 +235,16 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
     return { monitor, plan, settings, track };
   };
 
-  const startTracks = (monitors: readonly Monitor[], segment: SegmentSpec, cause: PartCause) => {
-    if (!planner || monitors.length === 0) return;
+  /** Tracks for these monitors, in `tracks` and not started: the caller knows the cause. */
+  const addTracks = (monitors: readonly Monitor[]): Track[] => {
+    if (!planner || monitors.length === 0) return [];
     const plans = planner.plan(monitors);
-    monitors.forEach((monitor, i) => {
+    return monitors.flatMap((monitor, i) => {
       const plan = plans[i];
-      if (!plan) return;
+      if (!plan) return [];
       const t = makeTrack(monitor, plan, settingsFor(options.capture, params, monitor.index));
       tracks.set(monitor.index, t);
-      t.track.start(segment, cause);
+      return [t];
     });
   };
 
@@ -280,7 +281,7 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
       return failed(`captureUnsupported: ${(e as Error).message}`);
     }
     tracks = new Map();
-    startTracks(chosen, segment, "segmentStart");
+    for (const t of addTracks(chosen)) t.track.start(segment, "segmentStart");
     deps.log.info("Recording segment {segment} on display(s) {displays}", {
       segment: segment.segmentId,
       displays: chosen.map((m) => m.index).join(", "),
@@ -305,35 +306,38 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
       if (paused) fresh.track.switchSegment(segment);
       else fresh.track.start(segment, "segmentSwitch");
     }
-    if (!paused) await refreshMonitors(segment, "segmentStart");
+    if (!paused) {
+      const { changed, joined } = await refreshMonitors(true);
+      for (const t of changed) t.track.start(segment, "monitorChanged");
+      for (const t of joined) t.track.start(segment, "segmentStart");
+    }
     deps.log.info("Segment {segment} begins", { segment: segment.segmentId });
   }
 
   async function resume(): Promise<void> {
     if (state.phase !== "recording") return;
     const segment = state.segment;
-    await refreshMonitors(segment, "resume");
+    // Changed and newly plugged monitors get their tracks here, unstarted like the others.
+    await refreshMonitors(true);
     for (const t of tracks.values()) t.track.start(segment, "resume");
     deps.log.info("Recording resumed");
     startPolling();
   }
 
   /**
-   * Re-reads the monitors: removed ones end their stream, changed ones get a new part with
-   * their new geometry; with `join`, new ones start in `segment` (a new segment or a resume).
+   * Re-reads the monitors: a removed one ends its stream; a changed one gets a fresh track
+   * with its new geometry; with `join`, new ones get tracks too (a new segment or a resume).
+   * The fresh tracks are returned unstarted: whether and why they start is the caller's.
    */
-  async function refreshMonitors(
-    segment: SegmentSpec,
-    join: PartCause | null,
-  ): Promise<void> {
+  async function refreshMonitors(join: boolean): Promise<{ changed: Track[]; joined: Track[] }> {
+    const changed: Track[] = [];
     let monitors: Monitor[];
     try {
       monitors = await deps.displays.list();
     } catch (e) {
       deps.log.warn("Cannot re-read the monitors: {error}", { error: (e as Error).message });
-      return;
+      return { changed, joined: [] };
     }
-    const running = state.phase === "recording";
     for (const [display, t] of [...tracks]) {
       const now = monitors.find((m) => m.index === display);
       if (now && sameGeometry(now, t.monitor)) continue;
@@ -344,17 +348,16 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
         continue;
       }
       deps.log.info("Display {display} changed: a new part follows", { display });
-      startTracks([now], segment, "monitorChanged");
-      if (!running) tracks.get(display)?.track.finish();
+      changed.push(...addTracks([now]));
     }
-    if (!join || !running) return;
+    if (!join) return { changed, joined: [] };
     const fresh = wanted(monitors).filter((m) => !tracks.has(m.index));
     if (fresh.length > 0) {
       deps.log.info("Display(s) {displays} join the recording", {
         displays: fresh.map((m) => m.index).join(", "),
       });
-      startTracks(fresh, segment, join);
     }
+    return { changed, joined: addTracks(fresh) };
   }
 
   function startPolling(): void {
@@ -365,7 +368,11 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
       if (state.phase !== "recording") return;
       const segment = state.segment;
       queue("display check", async () => {
-        if (state.phase === "recording") await refreshMonitors(segment, null);
+        if (state.phase !== "recording") return;
+        const { changed } = await refreshMonitors(false);
+        // Paused meanwhile: the resume starts them; stopping: they are finished unstarted.
+        if (state.phase !== "recording") return;
+        for (const t of changed) t.track.start(segment, "monitorChanged");
       });
       startPolling();
     }, options.displayPollMs);

@@ -10,7 +10,7 @@ import { denoProcessSpawner } from "../encoder/process.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import { denoCommandRunner } from "../process/runner.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
-import { decodeErrors, probeVideo } from "../testing/ffprobe.ts";
+import { childProcesses, decodeErrors, probeVideo } from "../testing/ffprobe.ts";
 import { startXvfb } from "../testing/xvfb.ts";
 import type { Monitor } from "../workstation/displays.ts";
 import { x11DisplayLister } from "../workstation/displays_x11.ts";
@@ -37,6 +37,9 @@ const planner: EncoderPlanner = {
 
 interface Rig {
   recorder: Recorder;
+  /** The Xvfb display, e.g. ":123" (its encoders' command lines name it). */
+  display: string;
+  metrics: MetricsRegistry;
   dir: string;
   announced: { header: PartHeader; error?: string }[];
   monitors: Monitor[];
@@ -59,6 +62,8 @@ async function withRecorder(
     assertEquals(monitors.length, 2);
     const rig: Rig = {
       recorder: null as unknown as Recorder,
+      display: xvfb.display,
+      metrics: new MetricsRegistry(),
       dir,
       announced: [],
       monitors,
@@ -70,7 +75,7 @@ async function withRecorder(
       log: getLogger(["test"]),
       sink: sinkFor(dir),
       displays: { list: () => Promise.resolve([...rig.present]) },
-      metrics: new MetricsRegistry(),
+      metrics: rig.metrics,
       encoders: () => ({ ok: true, path: "ffmpeg", planner }),
       announce: (header, error) =>
         rig.announced.push(error === undefined ? { header } : { header, error }),
@@ -105,7 +110,7 @@ Deno.test({
     "recorder: an unplugged monitor ends its stream, a new one joins the next segment, a resized one gets a new part",
   ...real,
   async fn() {
-    await withRecorder(async ({ recorder, dir, monitors, present }) => {
+    await withRecorder(async ({ recorder, dir, monitors, present, display, metrics }) => {
       const [m0, m1] = monitors as [Monitor, Monitor];
       const segA = { segmentId: "a", workItemIds: [] };
       assertEquals(await recorder.command("start", { segment: segA }), {});
@@ -126,10 +131,22 @@ Deno.test({
       );
       await sleep(1_500);
       assertEquals(recorder.status().monitors.map((m) => m.display).sort(), [0, 1]);
+      // /metrics can be scraped again and again while recording.
+      for (let i = 0; i < 2; i++) {
+        assert(metrics.render().includes('agent_helper_recorded_bytes{display="1"}'));
+      }
 
       present[0] = { ...m0, width: 480, height: 360 }; // monitor 0 resized
       await sleep(2_500);
+      // Resized back while paused: the resume starts one encoder per monitor, no more.
+      assertEquals(await recorder.command("pause", {}), {});
+      present[0] = m0;
+      assertEquals(await recorder.command("resume", {}), {});
+      await sleep(1_500);
+      assertEquals(childProcesses(Deno.pid, "ffmpeg", `${display}.`).length, 2);
       assertEquals(await recorder.command("stop", {}), {});
+      assertEquals(childProcesses(Deno.pid, "ffmpeg", `${display}.`), []);
+      assertEquals((await record(dir, "b.d0.p2.mp4")).header.cause, "resume");
 
       const joined = await record(dir, "b.d1.p0.mp4");
       assertEquals(joined.header.cause, "segmentStart");
