@@ -26,16 +26,7 @@ export interface CaptureArea {
 
 export type CaptureBackend = "x11grab" | "ddagrab" | "gdigrab" | "avfoundation";
 
-export type H264Encoder =
-  | "libx264"
-  | "h264_nvenc"
-  | "h264_qsv"
-  | "h264_amf"
-  | "h264_mf"
-  | "h264_videotoolbox"
-  | "h264_vaapi";
-
-export const H264_ENCODER_NAMES: readonly H264Encoder[] = [
+export const H264_ENCODER_NAMES = [
   "libx264",
   "h264_nvenc",
   "h264_qsv",
@@ -43,7 +34,9 @@ export const H264_ENCODER_NAMES: readonly H264Encoder[] = [
   "h264_mf",
   "h264_videotoolbox",
   "h264_vaapi",
-];
+] as const;
+
+export type H264Encoder = typeof H264_ENCODER_NAMES[number];
 
 export function isH264Encoder(name: string): name is H264Encoder {
   return (H264_ENCODER_NAMES as readonly string[]).includes(name);

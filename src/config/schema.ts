@@ -6,6 +6,7 @@
  * schemas/config.schema.json from them.
  */
 import { z } from "zod";
+import { H264_ENCODER_NAMES } from "../capture/types.ts";
 import { LOG_LEVELS } from "../log/level.ts";
 
 const port = (what: string, dflt: number) =>
@@ -27,18 +28,6 @@ export const webOrigin = z.string().regex(
   /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-f:]+\](:\d{1,5})?$/,
   "an origin such as https://workplace.example.com or http://127.0.0.1:8080 (no path, no trailing slash)",
 );
-
-/** "auto" or an encoder of capture/types.ts (kept literal here: config must not import capture). */
-const ENCODER_CHOICES = [
-  "auto",
-  "libx264",
-  "h264_nvenc",
-  "h264_qsv",
-  "h264_amf",
-  "h264_mf",
-  "h264_videotoolbox",
-  "h264_vaapi",
-] as const;
 
 const crf = z.number().int().min(0).max(51);
 const maxBitrateKbps = z.number().int().min(0).max(100_000);
@@ -143,7 +132,7 @@ export const configSchema = z.strictObject({
     displays: z.array(displayQualitySchema).default([]).describe(
       "Per-monitor overrides of quality, by display index; only the keys given replace the defaults.",
     ),
-    encoder: z.enum(ENCODER_CHOICES).default("auto").describe(
+    encoder: z.enum(["auto", ...H264_ENCODER_NAMES]).default("auto").describe(
       "H.264 encoder: auto uses a hardware encoder when its probe encode succeeds, else libx264; a named one falls back to libx264 when its probe fails.",
     ),
     drawCursor: z.boolean().default(true).describe("Draw the mouse pointer into the recording."),

@@ -67,6 +67,8 @@ export function createEncoderSupervisor(
   const children = new Map<number, ChildProcess>();
   const messages = new Map<number, string[]>();
   let stopped: (() => void) | null = null;
+  /** Why the last spawn failed: the machine decides whether that means giving up. */
+  let lastSpawnError = "";
   const whenStopped = new Promise<void>((r) => (stopped = r));
 
   const dispatch = (event: EncoderEvent): void => {
@@ -119,6 +121,7 @@ export function createEncoderSupervisor(
         return;
       }
       case "gaveUp":
+        hooks.onGaveUp(lastSpawnError);
         return;
     }
   };
@@ -130,7 +133,7 @@ export function createEncoderSupervisor(
     } catch (e) {
       const retryable = e instanceof SpawnFailed ? e.retryable : true;
       deps.log.error("{name}: {error}", { name: options.name, error: (e as Error).message });
-      if (!retryable) hooks.onGaveUp((e as Error).message);
+      lastSpawnError = (e as Error).message;
       // Deferred: an effect must not re-enter the machine.
       queueMicrotask(() => dispatch({ type: "spawnFailed", run, retryable }));
       return;
