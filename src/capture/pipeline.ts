@@ -20,6 +20,7 @@ import {
   encoderArgs,
   encoderDeviceArgs,
   encoderFeedFilters,
+  encoderPixelFormat,
   gopFrames,
   keyframeArgs,
 } from "./encoders.ts";
@@ -125,6 +126,10 @@ export function videoFilters(plan: PipelinePlan): string[] {
   } else {
     // 4:2:0 cannot encode odd sizes; dropping the last row/column beats resampling the frame.
     if (w % 2 !== 0 || h % 2 !== 0) filters.push(`crop=${w - (w % 2)}:${h - (h % 2)}:0:0`);
+    // Repacking to bgr24 first lets swscale use its dedicated unscaled bgr24→yuv420p
+    // converter (same BT.709 result within one code value) instead of the generic scaler:
+    // half the conversion's CPU, measured. No such shortcut exists for nv12 (hardware feed).
+    if (rgb && encoderPixelFormat(plan.encoder) === "yuv420p") filters.push("format=bgr24");
     if (rgb) filters.push(`scale=${RGB_TO_YUV}`);
   }
   filters.push(...encoderFeedFilters(plan.encoder));

@@ -2,7 +2,6 @@ import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
 import { H264_ENCODER_NAMES } from "./types.ts";
 import type { CaptureArea, CaptureBackend, H264Encoder, PipelinePlan } from "./types.ts";
 import { CapturePlanInvalid } from "./errors.ts";
-import { LIBX264_SCREEN_OPTIONS } from "./encoders.ts";
 import { buildEncoderArgs, ignoredSettings, MP4_MOVFLAGS, videoFilters } from "./pipeline.ts";
 
 const AREAS: Record<CaptureBackend, CaptureArea> = {
@@ -53,8 +52,10 @@ Deno.test("pipeline: the x11grab + libx264 argv, in full", () => {
     ...["-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:2"],
     ...["-f", "x11grab", "-framerate", "5", "-draw_mouse", "1", "-video_size", "1280x1024"],
     ...["-i", ":0.1+1920,0"],
-    ...["-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"],
-    ...["-c:v", "libx264", "-crf", "23", ...LIBX264_SCREEN_OPTIONS, "-threads", "1"],
+    ...["-vf", "format=bgr24,scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"],
+    ...["-c:v", "libx264", "-crf", "23", "-preset", "superfast", "-x264-params"],
+    "rc-lookahead=0:sync-lookahead=0:weightp=0:me=umh:merange=64:no-deblock=1:aq-strength=1.2",
+    ...["-threads", "1"],
     ...["-g", "10", "-keyint_min", "10", "-bf", "0", "-sc_threshold", "0"],
     ...["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"],
     ...["-color_range", "tv", "-fps_mode", "cfr", "-r", "5"],
@@ -216,14 +217,17 @@ Deno.test("pipeline: scaling only for taller monitors, even sizes always", () =>
     "format=yuv420p",
   ]);
   assertEquals(vf({ height: 1080 }, 0), [
+    "format=bgr24",
     "scale=out_color_matrix=bt709:out_range=tv",
     "format=yuv420p",
   ]);
   assertEquals(vf({ height: 720 }, 720), [
+    "format=bgr24",
     "scale=out_color_matrix=bt709:out_range=tv",
     "format=yuv420p",
   ]);
   assertEquals(vf({ height: 1080 }, 2160), [
+    "format=bgr24",
     "scale=out_color_matrix=bt709:out_range=tv",
     "format=yuv420p",
   ]);
@@ -233,6 +237,7 @@ Deno.test("pipeline: scaling only for taller monitors, even sizes always", () =>
   );
   assertEquals(vf({ width: 1365, height: 767 }, 0), [
     "crop=1364:766:0:0",
+    "format=bgr24",
     "scale=out_color_matrix=bt709:out_range=tv",
     "format=yuv420p",
   ]);
@@ -242,7 +247,8 @@ Deno.test("pipeline: scaling only for taller monitors, even sizes always", () =>
   assertEquals(vf({}, 1080, "avfoundation"), ["scale=w=-2:h=1080:flags=lanczos", "format=yuv420p"]);
   assertEquals(vf({}, 0, "avfoundation"), ["format=yuv420p"]);
   const vaapi = videoFilters(plan({ encoder: "h264_vaapi", vaapiDevice: "/dev/dri/renderD129" }));
-  assertEquals(vaapi.slice(-2), ["format=nv12", "hwupload"]);
+  // The bgr24 shortcut is for the yuv420p feed only; hardware gets nv12 from the scaler.
+  assertEquals(vaapi, ["scale=out_color_matrix=bt709:out_range=tv", "format=nv12", "hwupload"]);
   assertEquals(
     after(
       buildEncoderArgs(plan({ encoder: "h264_vaapi", vaapiDevice: "/dev/dri/renderD129" })),

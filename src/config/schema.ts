@@ -34,8 +34,8 @@ const maxBitrateKbps = z.number().int().min(0).max(100_000);
 const maxHeight = z.number().int().min(0).max(8640);
 
 const qualitySchema = z.strictObject({
-  crf: crf.default(30).describe(
-    "x264 constant rate factor, 0-51: lower is better quality and more bytes.",
+  crf: crf.default(34).describe(
+    "x264 constant rate factor, 0-51: lower is better quality and more bytes. The default suits desktop content at 5 fps (see docs/benchmarks.md).",
   ),
   maxBitrateKbps: maxBitrateKbps.default(0).describe(
     "Upper bound on the bit rate, kbit/s; 0: unbounded.",
