@@ -42,3 +42,40 @@ Deno.test("layering: the agent listens only through serveLoopback", () => {
   }
   assertEquals(offenders, []);
 });
+
+/**
+ * The modules `main.ts` loads before any command runs: static imports only (type-only imports
+ * are erased, `import()` waits until called), followed through relative paths. Bare
+ * specifiers (npm packages) are collected, not followed.
+ */
+function staticGraph(entry: URL): { files: string[]; packages: Set<string> } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const stack = [entry.href];
+  const importRe = /(?:^|[\n;])\s*(?:import|export)\s+(type\s+)?(?:[^;"]*?\sfrom\s+)?"([^"]+)"/g;
+  while (stack.length > 0) {
+    const href = stack.pop()!;
+    if (seen.has(href)) continue;
+    seen.add(href);
+    for (const m of Deno.readTextFileSync(new URL(href)).matchAll(importRe)) {
+      const [, typeOnly, spec] = m;
+      if (typeOnly || !spec) continue;
+      if (spec.startsWith(".")) stack.push(new URL(spec, href).href);
+      else packages.add(spec.replace(/^(@[^/]+\/[^/]+|[^@/][^/]*).*$/, "$1"));
+    }
+  }
+  const root = new URL("../", import.meta.url).href;
+  return { files: [...seen].map((h) => h.slice(root.length)).sort(), packages };
+}
+
+Deno.test("layering: the agent's own start-up loads no platform, test or dev-only code", () => {
+  const { files, packages } = staticGraph(new URL("../main.ts", import.meta.url));
+  // Sanity: the walk does reach the agent (a broken regex would pass vacuously).
+  for (const f of ["src/app/agent.ts", "src/recording/recorder.ts", "src/wss3/ws_connector.ts"]) {
+    assertEquals(files.includes(f), true, `${f} not reached from main.ts`);
+  }
+  assertEquals(files.filter((f) => /^src\/(platform|testing)\/|_test\.ts$|^tests\//.test(f)), []);
+  const devOnly = ["@peculiar/x509", "jose", "playwright-core", "ajv", "ajv-draft-04"];
+  assertEquals(devOnly.filter((p) => packages.has(p)), []);
+  assertEquals(packages.has("zod") && packages.has("hono") && packages.has("ws"), true);
+});

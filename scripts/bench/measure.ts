@@ -102,6 +102,8 @@ export interface WindowResult {
   readonly rootRss: number;
   /** The root's VmHWM at the end: its peak RSS since it started, bytes. */
   readonly rootPeakRss: number;
+  /** The root's largest RssAnon sampled in the window (its private memory), bytes. */
+  readonly rootAnonRss: number;
   /** The largest RSS sum over the tree sampled in the window, bytes. */
   readonly treeRss: number;
   /** Every process seen in the tree at either end, with its name (e.g. "ffmpeg"). */
@@ -124,14 +126,19 @@ export async function measureWindow(pid: number, options: WindowOptions): Promis
   const ticks = options.ticksPerSecond ?? await clockTicksPerSecond();
   const tree = !options.rootOnly;
   let rootRss = 0;
+  let rootAnonRss = 0;
   let treeRss = 0;
   const sampleMemory = () => {
     const pids = tree ? processTree(pid) : [pid];
     let sum = 0;
     for (const p of pids) {
-      const rss = readMemory(p)?.rss ?? 0;
+      const memory = readMemory(p);
+      const rss = memory?.rss ?? 0;
       sum += rss;
-      if (p === pid) rootRss = Math.max(rootRss, rss);
+      if (p === pid) {
+        rootRss = Math.max(rootRss, rss);
+        rootAnonRss = Math.max(rootAnonRss, memory?.anonRss ?? 0);
+      }
     }
     treeRss = Math.max(treeRss, sum);
   };
@@ -153,6 +160,7 @@ export async function measureWindow(pid: number, options: WindowOptions): Promis
     seconds: (end.at - start.at) / 1000,
     rootRss,
     rootPeakRss: readMemory(pid)?.peakRss ?? 0,
+    rootAnonRss,
     treeRss,
     processes: [...names].map(([p, name]) => ({ pid: p, name })),
   };

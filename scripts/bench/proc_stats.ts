@@ -91,10 +91,15 @@ export function cpuPercent(start: CpuSample, end: CpuSample, ticksPerSecond: num
   return ((end.ticks - start.ticks) / ticksPerSecond) / seconds * 100;
 }
 
-/** Resident and peak-resident memory of one process, bytes (VmRSS / VmHWM). */
+/**
+ * Resident and peak-resident memory of one process, bytes (VmRSS / VmHWM), and the resident
+ * memory that is the process's own (RssAnon: heap, stacks; not the executable's file pages,
+ * which every process running the same binary shares and the kernel can drop and re-read).
+ */
 export interface Memory {
   readonly rss: number;
   readonly peakRss: number;
+  readonly anonRss: number;
 }
 
 /** Reads /proc/<pid>/status; null when the process is gone. */
@@ -106,7 +111,7 @@ export function readMemory(pid: number): Memory | null {
     return null;
   }
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
-  return { rss: kb("VmRSS") * 1024, peakRss: kb("VmHWM") * 1024 };
+  return { rss: kb("VmRSS") * 1024, peakRss: kb("VmHWM") * 1024, anonRss: kb("RssAnon") * 1024 };
 }
 
 /** RSS summed over `pid`'s tree, bytes (shared pages count once per process, as top shows). */

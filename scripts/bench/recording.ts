@@ -60,6 +60,7 @@ interface Row {
   cpu: number;
   kbps: number;
   rssMb: number;
+  anonMb: number;
 }
 
 async function bareArm(monitors: Monitor[], ticks: number, dir: string): Promise<Row> {
@@ -84,6 +85,7 @@ async function bareArm(monitors: Monitor[], ticks: number, dir: string): Promise
     cpu: windows.reduce((a, w) => a + w.cpuPercent, 0),
     kbps: kbitPerSecond(bytes, seconds) / monitors.length,
     rssMb: 0,
+    anonMb: 0,
   };
 }
 
@@ -109,6 +111,7 @@ async function agentArm(display: string, count: number, ticks: number): Promise<
       cpu: w.cpuPercent,
       kbps: kbitPerSecond(bytes, seconds) / count,
       rssMb: w.rootPeakRss / 1024 / 1024,
+      anonMb: w.rootAnonRss / 1024 / 1024,
     };
   } finally {
     await agent.stop();
@@ -160,14 +163,14 @@ await Deno.remove(dir, { recursive: true });
 const out: string[] = [
   `Window ${SECONDS} s after ${WARMUP} s warm-up; ${FPS} fps; 1920x1080 per monitor.`,
   "",
-  "| monitors | arm | CPU, % of one core | per monitor | kbit/s per monitor | agent peak RSS, MB |",
-  "| --- | --- | --- | --- | --- | --- |",
+  "| monitors | arm | CPU, % of one core | per monitor | kbit/s per monitor | agent peak RSS, MB | agent private (RssAnon), MB |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
 ];
 for (const r of rows) {
   out.push(
     `| ${r.monitors} | ${r.arm} | ${r.cpu.toFixed(1)} | ${(r.cpu / r.monitors).toFixed(1)} | ${
       r.kbps.toFixed(0)
-    } | ${r.rssMb ? r.rssMb.toFixed(0) : "-"} |`,
+    } | ${r.rssMb ? r.rssMb.toFixed(0) : "-"} | ${r.anonMb ? r.anonMb.toFixed(0) : "-"} |`,
   );
 }
 for (const count of [1, 2]) {

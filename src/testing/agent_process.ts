@@ -3,6 +3,7 @@
  * lives in the caller's process: for what needs a real, separate agent process — killing it,
  * measuring its CPU and memory. Test and benchmark helper only.
  */
+import { v8FlagsArg } from "../app/v8_flags.ts";
 import { startReferenceAgentServer } from "../platform/agent_server/mod.ts";
 import type { ReferenceAgentServer } from "../platform/agent_server/mod.ts";
 import { makeTestPki } from "../platform/pki/test_pki.ts";
@@ -34,7 +35,7 @@ export async function startAgentProcess(
   const ags = startReferenceAgentServer({}, { cert: pki.certPem, key: pki.keyPem });
   const ws2Port = 20_000 + Math.floor(Math.random() * 20_000);
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "main.ts", "run"],
+    args: ["run", "--allow-all", v8FlagsArg(), "main.ts", "run"],
     cwd: new URL("../..", import.meta.url).pathname,
     clearEnv: true,
     env: {
