@@ -11,6 +11,8 @@
  *   under the domain, not the domain itself, port 443) or `*.domain:port`;
  * - an IP literal matches only when it is itself on the list; IPv6 literals never match.
  */
+import { hostAllowed } from "../security/host_patterns.ts";
+
 export interface AllowedServer {
   readonly ok: true;
   /** The URL as it will be dialled (normalised). */
@@ -37,25 +39,6 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 function refuse(reason: string): RefusedServer {
   return { ok: false, reason };
-}
-
-interface Pattern {
-  readonly wildcard: boolean;
-  readonly host: string;
-  readonly port: number | null;
-}
-
-function parsePattern(text: string): Pattern {
-  const wildcard = text.startsWith("*.");
-  const rest = wildcard ? text.slice(2) : text;
-  const colon = rest.lastIndexOf(":");
-  if (colon < 0) return { wildcard, host: rest, port: null };
-  return { wildcard, host: rest.slice(0, colon), port: Number(rest.slice(colon + 1)) };
-}
-
-function matches(pattern: Pattern, host: string, port: number): boolean {
-  if ((pattern.port ?? 443) !== port) return false;
-  return pattern.wildcard ? host.endsWith(`.${pattern.host}`) : host === pattern.host;
 }
 
 export function checkServerUri(uri: string, options: AllowListOptions): ServerCheck {
@@ -88,8 +71,7 @@ export function checkServerUri(uri: string, options: AllowListOptions): ServerCh
     );
   }
   const port = url.port === "" ? (secure ? 443 : 80) : Number(url.port);
-  const allowed = options.hosts.map(parsePattern).some((p) => matches(p, host, port));
-  if (!allowed) {
+  if (!hostAllowed(options.hosts, host, port)) {
     return refuse(
       options.hosts.length === 0
         ? "no AgentServer host is allowed (servers.agentServerHosts is empty)"
