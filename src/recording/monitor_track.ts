@@ -35,6 +35,7 @@ import {
   type PartWriter,
   type RecordingSink,
 } from "./sink.ts";
+import { SinkFull } from "./sink.ts";
 
 export interface TrackMonitor {
   readonly index: number;
@@ -54,6 +55,8 @@ export interface MonitorTrackDeps {
   announce(header: PartHeader, error?: string): void;
   /** ffmpeg cannot be started at all on this monitor. */
   onGaveUp(display: number, reason: string): void;
+  /** The sink refused bytes with {@link SinkFull}: capture must stop everywhere. */
+  onSinkFull(reason: string): void;
   /**
    * The number of a new part of (segment, display) and its offset on the segment's timeline.
    * Kept by the owner: a monitor may get a new track within a segment (it changed size).
@@ -217,6 +220,7 @@ export function createMonitorTrack(
     const why = `cannot store ${p.header.fileName}: ${(e as Error).message}`;
     deps.log.error("{name}: {why}", { name, why });
     deps.announce(p.header, why);
+    if (e instanceof SinkFull) deps.onSinkFull(why);
   };
 
   const write = async (p: OpenPart, data: Uint8Array, captureTime: number): Promise<void> => {

@@ -223,6 +223,12 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
       nextPart,
       onGaveUp: (display, reason) =>
         deps.log.error("display {display}: ffmpeg cannot start: {reason}", { display, reason }),
+      // Every monitor hits the same full spool: stop capturing once, cleanly, rather than
+      // have each encoder run on into parts that cannot be stored.
+      onSinkFull: (reason) => {
+        deps.log.error("Recording stopped: {reason}", { reason });
+        dispatch({ type: "stopAll", why: reason });
+      },
     }, {
       ffmpegPath: path,
       monitor,

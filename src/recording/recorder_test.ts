@@ -16,7 +16,7 @@ import type { Monitor } from "../workstation/displays.ts";
 import { x11DisplayLister } from "../workstation/displays_x11.ts";
 import { createFileSink, type PartRecord } from "./file_sink.ts";
 import { createRecorder, type EncoderPlanner, type Recorder } from "./recorder.ts";
-import type { PartHeader, RecordingSink } from "./sink.ts";
+import { type PartHeader, type RecordingSink, SinkFull } from "./sink.ts";
 
 const real = { sanitizeResources: false, sanitizeOps: false };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -192,5 +192,43 @@ Deno.test({
       await plays(dir, next!.header.fileName);
       assertEquals((await record(dir, "f.d1.p0.mp4")).header.cause, "segmentStart");
     }, failing);
+  },
+});
+
+Deno.test({
+  name: "recorder: a full sink (SinkFull) stops capture everywhere, cleanly, and says why",
+  ...real,
+  async fn() {
+    // The file sink refusing like the spool at its cap: after the init and one fragment.
+    const capped = (dir: string): RecordingSink => {
+      const files = createFileSink(dir);
+      return {
+        async open(header) {
+          const w = await files.open(header);
+          let writes = 0;
+          return {
+            ...w,
+            write(chunk) {
+              if (++writes > 2) return Promise.reject(new SinkFull("the spool is full (test)"));
+              return w.write(chunk);
+            },
+          };
+        },
+      };
+    };
+    await withRecorder(async ({ recorder, display, announced }) => {
+      assertEquals(
+        await recorder.command("start", { segment: { segmentId: "full", workItemIds: [] } }),
+        {},
+      );
+      for (let i = 0; i < 40 && recorder.status().state !== "idle"; i++) await sleep(250);
+      assertEquals(recorder.status().state, "idle");
+      assertEquals(childProcesses(Deno.pid, "ffmpeg", `${display}.`), []);
+      const errors = announced.filter((a) => a.error !== undefined);
+      assert(errors.length >= 1 && errors.every((a) => a.error!.includes("spool is full")));
+      // Nothing after the refusal: each display got one part, no restart into a new one.
+      assertEquals(announced.filter((a) => a.header.part > 0), []);
+      assert((await recorder.command("stop", {})).error?.startsWith("notRecording"));
+    }, capped);
   },
 });

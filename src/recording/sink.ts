@@ -82,3 +82,11 @@ export interface RecordingSink {
 export function partFileName(segmentId: string, display: number, part: number): string {
   return `${segmentId}.d${display}.p${part}.mp4`;
 }
+
+/**
+ * The sink cannot take more bytes (the spool reached its cap). Not a failure of one part: the
+ * recorder stops capturing everywhere and reports it, since every further byte would be lost.
+ */
+export class SinkFull extends Error {
+  override readonly name = "SinkFull";
+}
