@@ -68,6 +68,8 @@ export interface Registration {
   close(): void;
   view(): StateView | null;
   status(): RegistrationStatus;
+  /** What the current registration was opened with (token included); null when idle. */
+  target(): Target | null;
   /** The agent is stopping: close the link, cancel the timers; nothing is announced. */
   stop(): void;
   /**
@@ -277,6 +279,10 @@ export function createRegistration(
       }
     },
     view: () => viewOf(state.phase),
+    target() {
+      const p = state.phase;
+      return p.kind === "idle" ? null : p.target;
+    },
     status() {
       const p = state.phase;
       const base = { state: p.kind, connects } as const;

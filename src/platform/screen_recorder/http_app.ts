@@ -1,0 +1,102 @@
+/**
+ * The ScreenRecorder's HTTP side (hono): the list of recordings with their metadata, and each
+ * recording's committed bytes as video/mp4 with range requests, so a browser can play (MSE) or
+ * seek in a recording while it is still being uploaded. Read-only.
+ *
+ *   GET /api/recordings?operator=&interaction=&segment=&from=&to=
+ *       from/to: Unix ms, inclusive, against the Header's started_at_unix_ms
+ *   GET|HEAD /recordings/<fileName>
+ */
+import { Hono } from "hono";
+import { fileNameProblem } from "./file_name.ts";
+import { decideRange } from "./range.ts";
+import type { RecordingInfo, RecordingStore } from "./store.ts";
+
+/** What the listing says about one recording. */
+export interface RecordingListing extends RecordingInfo {
+  /** Path of its bytes on this server. */
+  readonly url: string;
+}
+
+export interface ListFilter {
+  readonly operator?: string;
+  readonly interaction?: string;
+  readonly segment?: string;
+  readonly from?: number;
+  readonly to?: number;
+}
+
+export function matchesFilter(info: RecordingInfo, f: ListFilter): boolean {
+  const h = info.header;
+  if (f.operator !== undefined && h.operatorId !== f.operator) return false;
+  if (f.interaction !== undefined && h.interactionId !== f.interaction) return false;
+  if (f.segment !== undefined && h.segmentId !== f.segment) return false;
+  if (f.from !== undefined && h.startedAtUnixMs < f.from) return false;
+  if (f.to !== undefined && h.startedAtUnixMs > f.to) return false;
+  return true;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function parseFilter(query: Record<string, string>): Parsed<ListFilter> {
+  const filter: { -readonly [K in keyof ListFilter]: ListFilter[K] } = {};
+  for (const key of ["operator", "interaction", "segment"] as const) {
+    const v = query[key];
+    if (v !== undefined) filter[key] = v;
+  }
+  for (const key of ["from", "to"] as const) {
+    const v = query[key];
+    if (v === undefined) continue;
+    if (!/^-?\d+$/.test(v)) return { ok: false, error: `${key} must be Unix milliseconds` };
+    filter[key] = Number(v);
+  }
+  return { ok: true, value: filter };
+}
+
+export function createHttpApp(store: RecordingStore): Hono {
+  const app = new Hono();
+
+  app.get("/api/recordings", async (c) => {
+    const filter = parseFilter(c.req.query());
+    if (!filter.ok) return c.json({ error: filter.error }, 400);
+    const infos = (await store.list())
+      .filter((i) => matchesFilter(i, filter.value))
+      .sort((a, b) =>
+        a.header.startedAtUnixMs - b.header.startedAtUnixMs ||
+        (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0)
+      );
+    const listing: RecordingListing[] = infos.map((i) => ({
+      ...i,
+      url: `/recordings/${encodeURIComponent(i.fileName)}`,
+    }));
+    return c.json(listing);
+  });
+
+  // Registered for GET; hono routes HEAD to it too, and HEAD is answered without a body.
+  app.get("/recordings/:fileName", async (c) => {
+    const fileName = c.req.param("fileName");
+    const info = fileNameProblem(fileName) === undefined ? await store.get(fileName) : undefined;
+    if (info === undefined) return c.text("no such recording\n", 404);
+    const size = info.committed;
+    const headers = new Headers({
+      "Content-Type": "video/mp4",
+      "Accept-Ranges": "bytes",
+      "Cache-Control": "no-store",
+    });
+    const range = decideRange(c.req.header("range"), size);
+    if (range.kind === "unsatisfiable") {
+      headers.set("Content-Range", `bytes */${size}`);
+      return new Response(null, { status: 416, headers });
+    }
+    const [start, end, statusCode] = range.kind === "partial"
+      ? [range.start, range.end + 1, 206]
+      : [0, size, 200];
+    headers.set("Content-Length", String(end - start));
+    if (range.kind === "partial") headers.set("Content-Range", `bytes ${start}-${end - 1}/${size}`);
+    if (c.req.method === "HEAD") return new Response(null, { status: statusCode, headers });
+    const body = await store.read(fileName, start, end);
+    return new Response(body, { status: statusCode, headers });
+  });
+
+  return app;
+}

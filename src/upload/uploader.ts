@@ -1,0 +1,356 @@
+/**
+ * The shell around the upload machine: one runner per spooled file, each with at most one
+ * gRPC call. A runner sends the Header, then pumps bytes from the spool (never from memory:
+ * the encoder's bytes are on disk before they are sent) at most `windowBytes` ahead of the
+ * recorder's committed offset, then the Finish once the file is sealed; acknowledgements trim
+ * the spool and Finished deletes the file. Memory per file is one chunk plus the window in
+ * grpc-js's buffers, however far behind the recorder is: the disk absorbs the rest.
+ */
+import type { Logger } from "@logtape/logtape";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { Clock, TimerId } from "../clock/clock.ts";
+import { MAX_CHUNK_BYTES } from "../grpc/screen_recorder_service.ts";
+import {
+  UploadRequestSchema,
+  type UploadResponse,
+} from "../proto/agenthelper/screenrecorder/v1/screen_recorder_pb.ts";
+import type { SpoolEntry } from "../spool/spool.ts";
+import { headerMessage, hexToBytes } from "./header.ts";
+import type { UploadCall, UploadLink } from "./grpc_link.ts";
+import {
+  DEFAULT_UPLOAD_MACHINE,
+  GrpcCode,
+  step,
+  type UploadEffect,
+  type UploadEvent,
+  type UploadMachineOptions,
+  type UploadState,
+} from "./machine.ts";
+import type { RecorderAddressCheck } from "./recorder_address.ts";
+
+/** What a registration provides: the credential, and the recorder when a file names none. */
+export interface UploadCredential {
+  readonly token: string;
+  readonly recorder: string;
+}
+
+export interface UploaderDeps {
+  readonly clock: Clock;
+  readonly link: UploadLink;
+  readonly log: Logger;
+  readonly random: () => number;
+  /** The allow-list check of a recorder address. */
+  checkAddress(address: string): RecorderAddressCheck;
+}
+
+export interface UploaderOptions {
+  readonly chunkBytes?: number;
+  /** Bytes sent but not yet committed, at most. */
+  readonly windowBytes?: number;
+  /** No acknowledgement for this long while bytes are outstanding: the call is broken. */
+  readonly ackTimeoutMs?: number;
+  /** Files uploading at once; the rest wait their turn (newest recordings first). */
+  readonly maxConcurrent?: number;
+  readonly machine?: UploadMachineOptions;
+}
+
+export interface UploaderStatus {
+  readonly files: number;
+  readonly states: Readonly<Record<UploadState["kind"], number>>;
+}
+
+export interface Uploader {
+  add(entry: SpoolEntry, options?: { readonly live?: boolean }): void;
+  setCredential(credential: UploadCredential | null): void;
+  status(): UploaderStatus;
+  /** Resolves once no file is left to upload (failed ones do not count). */
+  drained(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Runner {
+  readonly entry: SpoolEntry;
+  state: UploadState;
+  call: UploadCall | null;
+  generation: number;
+  timer: TimerId | null;
+  ackTimer: TimerId | null;
+  commits: Promise<void>;
+  pumping: Promise<void>;
+  /** Highest committed offset heard on any call. */
+  committed: number;
+  /** End of what the current call has sent (+1 once the Finish is out). */
+  sent: number;
+  ackWaiter: (() => void) | null;
+  /** Resolves when the current call is closed or ends. */
+  ended: Promise<void>;
+  endCall: () => void;
+}
+
+export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}): Uploader {
+  const chunkBytes = Math.min(options.chunkBytes ?? 256 * 1024, MAX_CHUNK_BYTES);
+  const windowBytes = options.windowBytes ?? 8 * 1024 * 1024;
+  const ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+  const maxConcurrent = options.maxConcurrent ?? 8;
+  const machine = options.machine ?? DEFAULT_UPLOAD_MACHINE;
+  const runners = new Map<string, Runner>();
+  const queue: Runner[] = [];
+  let credential: UploadCredential | null = null;
+  let stopped = false;
+  let drainWaiters: (() => void)[] = [];
+
+  const active = () =>
+    [...runners.values()].filter((r) =>
+      r.state.kind === "opening" || r.state.kind === "streaming" || r.state.kind === "backoff"
+    ).length;
+
+  const checkDrained = () => {
+    const left = [...runners.values()].some((r) => r.state.kind !== "failed");
+    if (left) return;
+    for (const w of drainWaiters) w();
+    drainWaiters = [];
+  };
+
+  const admit = () => {
+    if (credential === null || stopped) return;
+    while (queue.length > 0 && active() < maxConcurrent) {
+      dispatch(queue.shift()!, { type: "ready" });
+    }
+  };
+
+  const dispatch = (r: Runner, event: UploadEvent): void => {
+    const next = step(r.state, event, machine, deps.random());
+    r.state = next.state;
+    for (const effect of next.effects) perform(r, effect);
+    if (r.state.kind === "done" || r.state.kind === "failed") {
+      if (r.state.kind === "done") runners.delete(r.entry.name);
+      admit();
+      checkDrained();
+    }
+  };
+
+  const stopAckTimer = (r: Runner) => {
+    if (r.ackTimer) deps.clock.clearTimeout(r.ackTimer);
+    r.ackTimer = null;
+  };
+
+  const armAckTimer = (r: Runner, generation: number) => {
+    stopAckTimer(r);
+    r.ackTimer = deps.clock.setTimeout(() => {
+      r.ackTimer = null;
+      if (r.generation !== generation) return;
+      dispatch(r, {
+        type: "broken",
+        code: GrpcCode.deadlineExceeded,
+        message: `no acknowledgement for ${ackTimeoutMs / 1000} s`,
+      });
+    }, ackTimeoutMs);
+  };
+
+  const send = (
+    r: Runner,
+    kind: NonNullable<MessageInitShape<typeof UploadRequestSchema>["kind"]>,
+  ) => r.call!.write(create(UploadRequestSchema, { kind }));
+
+  const open = (r: Runner): void => {
+    const generation = ++r.generation;
+    const cred = credential;
+    if (cred === null) return dispatch(r, { type: "stop" });
+    const address = deps.checkAddress(r.entry.meta.target.recorder || cred.recorder);
+    if (!address.ok) {
+      return dispatch(r, {
+        type: "broken",
+        code: GrpcCode.failedPrecondition,
+        message: address.reason,
+      });
+    }
+    let opened = false;
+    r.ended = new Promise<void>((resolve) => (r.endCall = resolve));
+    const call = deps.link.open(address, cred.token, {
+      onResponse(response: UploadResponse) {
+        if (r.generation !== generation) return;
+        const kind = response.kind;
+        if (kind.case === "ack") {
+          const committed = Number(kind.value.committedOffset);
+          r.committed = Math.max(r.committed, committed);
+          r.ackWaiter?.();
+          if (!opened) {
+            opened = true;
+            return dispatch(r, { type: "opened", committed });
+          }
+          if (r.state.kind === "streaming" && committed < r.sent) armAckTimer(r, generation);
+          else stopAckTimer(r);
+          return dispatch(r, { type: "acked", committed });
+        }
+        if (kind.case === "finished") dispatch(r, { type: "finished" });
+      },
+      onEnd(status) {
+        r.ackWaiter?.();
+        r.endCall();
+        if (r.generation !== generation) return;
+        stopAckTimer(r);
+        const message = status.code === 0 ? "the recorder ended the call early" : status.message;
+        dispatch(r, { type: "broken", code: status.code || GrpcCode.unknown, message });
+      },
+    });
+    r.call = call;
+    r.sent = 0;
+    // A failed write shows up as the call's end (onEnd), which the machine handles.
+    send(r, { case: "header", value: headerMessage(r.entry.name, r.entry.meta) }).catch(() => {});
+  };
+
+  const pump = async (r: Runner, generation: number, from: number): Promise<void> => {
+    let offset = from;
+    const live = () => r.generation === generation && r.state.kind === "streaming";
+    try {
+      while (live()) {
+        if (offset - r.committed >= windowBytes) {
+          await new Promise<void>((resolve) => (r.ackWaiter = resolve));
+          r.ackWaiter = null;
+          continue;
+        }
+        const sealed = r.entry.sealed();
+        if (offset < r.entry.size()) {
+          const chunk = await r.entry.read(offset, chunkBytes);
+          if (!live()) return;
+          if (chunk.bytes.length === 0) throw new Error(`nothing to read at ${offset}`);
+          await send(r, {
+            case: "chunk",
+            value: {
+              offset: BigInt(offset),
+              data: chunk.bytes,
+              captureTimeUnixMs: BigInt(chunk.captureTime),
+            },
+          });
+          offset += chunk.bytes.length;
+          r.sent = offset;
+          if (r.ackTimer === null) armAckTimer(r, generation);
+        } else if (sealed && offset === sealed.bytes) {
+          await send(r, {
+            case: "finish",
+            value: { totalSize: BigInt(sealed.bytes), sha256: hexToBytes(sealed.sha256) },
+          });
+          r.sent = offset + 1; // the Finish is outstanding until Finished
+          armAckTimer(r, generation);
+          return;
+        } else await Promise.race([r.entry.changed(), r.ended]);
+      }
+    } catch (e) {
+      if (!live()) return;
+      const message = (e as Error).message;
+      // Bytes the recorder asks for but the spool already trimmed: it lost what it had stored.
+      const code = /already trimmed/.test(message) ? GrpcCode.dataLoss : GrpcCode.unavailable;
+      dispatch(r, { type: "broken", code, message });
+    }
+  };
+
+  const perform = (r: Runner, effect: UploadEffect): void => {
+    switch (effect.type) {
+      case "open":
+        return open(r);
+      case "pump":
+        r.pumping = pump(r, r.generation, effect.from);
+        return;
+      case "commit":
+        r.commits = r.commits.then(() => r.entry.commit(effect.offset)).catch((e) =>
+          deps.log.warn("upload {name}: cannot trim the spool: {error}", {
+            name: r.entry.name,
+            error: (e as Error).message,
+          })
+        );
+        return;
+      case "remove":
+        r.commits = r.commits.then(() => r.entry.remove());
+        deps.log.info("upload {name}: stored by the recorder ({bytes} bytes)", {
+          name: r.entry.name,
+          bytes: r.entry.size(),
+        });
+        return;
+      case "close":
+        r.generation++;
+        stopAckTimer(r);
+        r.ackWaiter?.();
+        r.endCall();
+        r.call?.cancel();
+        r.call = null;
+        return;
+      case "schedule":
+        r.timer = deps.clock.setTimeout(() => {
+          r.timer = null;
+          dispatch(r, { type: "retryTimer" });
+        }, effect.ms);
+        return;
+      case "report":
+        deps.log[effect.level]("upload {name}: {text}", { name: r.entry.name, text: effect.text });
+        return;
+    }
+  };
+
+  return {
+    add(entry, addOptions = {}) {
+      if (runners.has(entry.name)) return;
+      const r: Runner = {
+        entry,
+        state: { kind: "waiting" },
+        call: null,
+        generation: 0,
+        timer: null,
+        ackTimer: null,
+        commits: Promise.resolve(),
+        pumping: Promise.resolve(),
+        committed: 0,
+        sent: 0,
+        ackWaiter: null,
+        ended: Promise.resolve(),
+        endCall: () => {},
+      };
+      runners.set(entry.name, r);
+      if (addOptions.live) queue.unshift(r);
+      else queue.push(r);
+      admit();
+    },
+    setCredential(next) {
+      const changed = credential?.token !== next?.token || credential?.recorder !== next?.recorder;
+      credential = next;
+      if (!changed) return;
+      for (const r of runners.values()) {
+        if (next === null) {
+          if (r.timer) deps.clock.clearTimeout(r.timer);
+          r.timer = null;
+          if (r.state.kind !== "waiting") dispatch(r, { type: "stop" });
+          if (!queue.includes(r) && r.state.kind === "waiting") queue.push(r);
+        } else dispatch(r, { type: "credentialChanged" });
+      }
+      admit();
+    },
+    status() {
+      const states = {
+        waiting: 0,
+        opening: 0,
+        streaming: 0,
+        backoff: 0,
+        blocked: 0,
+        done: 0,
+        failed: 0,
+      };
+      for (const r of runners.values()) states[r.state.kind]++;
+      return { files: runners.size, states };
+    },
+    drained() {
+      return new Promise<void>((resolve) => {
+        drainWaiters.push(resolve);
+        checkDrained();
+      });
+    },
+    async stop() {
+      stopped = true;
+      for (const r of runners.values()) {
+        if (r.timer) deps.clock.clearTimeout(r.timer);
+        r.timer = null;
+        dispatch(r, { type: "stop" });
+      }
+      await Promise.all([...runners.values()].flatMap((r) => [r.pumping, r.commits]));
+      deps.link.close();
+    },
+  };
+}
