@@ -1,27 +1,12 @@
 import { getLogger } from "@logtape/logtape";
 import { createHash } from "node:crypto";
 import { SinkFull } from "../recording/sink.ts";
-import type { PartHeader } from "../recording/sink.ts";
+import { samplePartHeader } from "../testing/part_header.ts";
 import { assert, assertEquals, assertRejects } from "../testing/assert.ts";
 import { DATA_FILE_BYTES, dataFileName, INDEX, listDataFiles } from "./entry_files.ts";
 import { createSpool, type SpoolMeta } from "./spool.ts";
 
-const HEADER: PartHeader = {
-  fileName: "seg.d0.p0.mp4",
-  segmentId: "seg",
-  workItemIds: [],
-  display: 0,
-  part: 0,
-  cause: "segmentStart",
-  monitor: { name: "m", x: 0, y: 0, width: 640, height: 480 },
-  codec: "h264",
-  container: "fmp4",
-  encoder: "libx264",
-  captureBackend: "x11grab",
-  frameRate: 5,
-  startedAt: 1_000,
-  offsetMs: 0,
-};
+const HEADER = samplePartHeader();
 const META: SpoolMeta = {
   header: HEADER,
   target: { recorder: "rec:443", tenantId: "t", operatorId: "u", sessionId: "s" },

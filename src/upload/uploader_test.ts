@@ -8,7 +8,7 @@ import { systemClock } from "../clock/clock.ts";
 import { createTokenAuthority, generateTokenSecret } from "../platform/agent_server/jwt.ts";
 import { makeTestPki } from "../platform/pki/test_pki.ts";
 import { startScreenRecorder } from "../platform/screen_recorder/server.ts";
-import type { PartHeader } from "../recording/sink.ts";
+import { samplePartHeader } from "../testing/part_header.ts";
 import { createSpool, type Spool } from "../spool/spool.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
 import { createGrpcLink } from "./grpc_link.ts";
@@ -19,24 +19,7 @@ const real = { sanitizeResources: false, sanitizeOps: false };
 const log = getLogger(["test"]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function header(fileName: string): PartHeader {
-  return {
-    fileName,
-    segmentId: "seg",
-    workItemIds: ["w"],
-    display: 0,
-    part: 0,
-    cause: "segmentStart",
-    monitor: { name: "m", x: 0, y: 0, width: 640, height: 480 },
-    codec: "h264",
-    container: "fmp4",
-    encoder: "libx264",
-    captureBackend: "x11grab",
-    frameRate: 5,
-    startedAt: 1_000,
-    offsetMs: 0,
-  };
-}
+const header = samplePartHeader;
 
 function randomBytes(n: number): Uint8Array {
   const b = new Uint8Array(n);
