@@ -82,6 +82,11 @@ export interface Spool {
   readonly maxBytes: number;
 }
 
+/** The bytes asked for were already deleted (the recorder had committed them). */
+export class SpoolTrimmed extends Error {
+  override readonly name = "SpoolTrimmed";
+}
+
 const enc = new TextEncoder();
 
 interface DataFile {
@@ -183,7 +188,7 @@ export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
           if (offset >= size) {
             return { bytes: new Uint8Array(0), captureTime: captureTimeAt(offset) };
           }
-          throw new Error(`${name}: offset ${offset} was already trimmed`);
+          throw new SpoolTrimmed(`${name}: offset ${offset} was already trimmed`);
         }
         const want = Math.min(max, file.start + file.size - offset);
         const bytes = await readAt(

@@ -4,7 +4,7 @@ import { SinkFull } from "../recording/sink.ts";
 import { samplePartHeader } from "../testing/part_header.ts";
 import { assert, assertEquals, assertRejects } from "../testing/assert.ts";
 import { DATA_FILE_BYTES, dataFileName, INDEX, listDataFiles } from "./entry_files.ts";
-import { createSpool, type SpoolMeta } from "./spool.ts";
+import { createSpool, type SpoolMeta, SpoolTrimmed } from "./spool.ts";
 
 const HEADER = samplePartHeader();
 const META: SpoolMeta = {
@@ -66,7 +66,7 @@ Deno.test("spool: commits free whole data files only; remove frees the rest", ()
     await e.commit(DATA_FILE_BYTES + 10);
     assertEquals(await listDataFiles(`${dir}/x.mp4`), [DATA_FILE_BYTES, 2 * DATA_FILE_BYTES]);
     assertEquals(spool.usedBytes(), 5 * chunk.length - DATA_FILE_BYTES);
-    await assertRejects(() => e.read(100, 10), Error, "already trimmed");
+    await assertRejects(() => e.read(100, 10), SpoolTrimmed, "already trimmed");
     // Everything committed, but not sealed: the file being appended to stays.
     await e.commit(e.size());
     assertEquals(await listDataFiles(`${dir}/x.mp4`), [2 * DATA_FILE_BYTES]);

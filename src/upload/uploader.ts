@@ -14,7 +14,7 @@ import {
   UploadRequestSchema,
   type UploadResponse,
 } from "../proto/agenthelper/screenrecorder/v1/screen_recorder_pb.ts";
-import type { SpoolEntry } from "../spool/spool.ts";
+import { type SpoolEntry, SpoolTrimmed } from "../spool/spool.ts";
 import { headerMessage, hexToBytes } from "./header.ts";
 import type { UploadCall, UploadLink } from "./grpc_link.ts";
 import {
@@ -77,8 +77,6 @@ interface Runner {
   ackTimer: TimerId | null;
   commits: Promise<void>;
   pumping: Promise<void>;
-  /** Highest committed offset heard on any call. */
-  committed: number;
   /** End of what the current call has sent (+1 once the Finish is out). */
   sent: number;
   ackWaiter: (() => void) | null;
@@ -164,7 +162,6 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
         message: address.reason,
       });
     }
-    let opened = false;
     r.ended = new Promise<void>((resolve) => (r.endCall = resolve));
     const call = deps.link.open(address, cred.token, {
       onResponse(response: UploadResponse) {
@@ -172,15 +169,13 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
         const kind = response.kind;
         if (kind.case === "ack") {
           const committed = Number(kind.value.committedOffset);
-          r.committed = Math.max(r.committed, committed);
-          r.ackWaiter?.();
-          if (!opened) {
-            opened = true;
-            return dispatch(r, { type: "opened", committed });
-          }
-          if (r.state.kind === "streaming" && committed < r.sent) armAckTimer(r, generation);
+          // The first ack answers the Header: it says where this call continues from.
+          if (r.state.kind === "opening") return dispatch(r, { type: "opened", committed });
+          if (committed < r.sent) armAckTimer(r, generation);
           else stopAckTimer(r);
-          return dispatch(r, { type: "acked", committed });
+          dispatch(r, { type: "acked", committed });
+          r.ackWaiter?.(); // after the machine took the new committed offset
+          return;
         }
         if (kind.case === "finished") dispatch(r, { type: "finished" });
       },
@@ -202,9 +197,10 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
   const pump = async (r: Runner, generation: number, from: number): Promise<void> => {
     let offset = from;
     const live = () => r.generation === generation && r.state.kind === "streaming";
+    const committed = () => r.state.kind === "streaming" ? r.state.committed : offset;
     try {
       while (live()) {
-        if (offset - r.committed >= windowBytes) {
+        if (offset - committed() >= windowBytes) {
           await new Promise<void>((resolve) => (r.ackWaiter = resolve));
           r.ackWaiter = null;
           continue;
@@ -237,10 +233,9 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
       }
     } catch (e) {
       if (!live()) return;
-      const message = (e as Error).message;
       // Bytes the recorder asks for but the spool already trimmed: it lost what it had stored.
-      const code = /already trimmed/.test(message) ? GrpcCode.dataLoss : GrpcCode.unavailable;
-      dispatch(r, { type: "broken", code, message });
+      const code = e instanceof SpoolTrimmed ? GrpcCode.dataLoss : GrpcCode.unavailable;
+      dispatch(r, { type: "broken", code, message: (e as Error).message });
     }
   };
 
@@ -260,7 +255,12 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
         );
         return;
       case "remove":
-        r.commits = r.commits.then(() => r.entry.remove());
+        r.commits = r.commits.then(() => r.entry.remove()).catch((e) =>
+          deps.log.warn("upload {name}: stored, but cannot delete it from the spool: {error}", {
+            name: r.entry.name,
+            error: (e as Error).message,
+          })
+        );
         deps.log.info("upload {name}: stored by the recorder ({bytes} bytes)", {
           name: r.entry.name,
           bytes: r.entry.size(),
@@ -298,7 +298,6 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
         ackTimer: null,
         commits: Promise.resolve(),
         pumping: Promise.resolve(),
-        committed: 0,
         sent: 0,
         ackWaiter: null,
         ended: Promise.resolve(),
