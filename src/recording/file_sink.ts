@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import type { PartChunk, PartHeader, PartSummary, PartWriter, RecordingSink } from "./sink.ts";
+import { writeAll } from "../util/write_all.ts";
 
 export interface PartRecord {
   readonly header: PartHeader;
@@ -36,8 +37,7 @@ export function createFileSink(directory: string): RecordingSink {
         Deno.writeTextFile(`${final}.json`, JSON.stringify({ header, chunks, ...extra }, null, 1));
       const writer: PartWriter = {
         async write(chunk: PartChunk) {
-          let done = 0;
-          while (done < chunk.bytes.length) done += await file.write(chunk.bytes.subarray(done));
+          await writeAll(file, chunk.bytes);
           chunks.push({
             offset: chunk.offset,
             size: chunk.bytes.length,

@@ -13,7 +13,7 @@
  * Order on append: data, fdatasync, then the index line, fdatasync. An index line therefore
  * never names bytes that are not on disk, and recovery cuts the data back to the last line.
  */
-import path from "node:path";
+import { writeAll } from "../util/write_all.ts";
 
 /** Size at which a new data file starts: trimming frees disk one whole file at a time. */
 export const DATA_FILE_BYTES = 4 * 1024 * 1024;
@@ -50,11 +50,6 @@ export async function writeAtomically(file: string, text: string): Promise<void>
     f.close();
   }
   await Deno.rename(tmp, file);
-}
-
-export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) done += await file.write(bytes.subarray(done));
 }
 
 /** Appends and makes it durable before returning. */
@@ -101,8 +96,4 @@ export async function readAt(file: string, position: number, length: number): Pr
   } finally {
     f.close();
   }
-}
-
-export function entryDir(root: string, name: string): string {
-  return path.join(root, name);
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
+import { writeAll } from "../util/write_all.ts";
 
 const LOCAL = "127.0.0.1";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,10 +66,6 @@ function closeQuietly(conn: Deno.Conn): void {
   try {
     conn.close();
   } catch { /* already closed */ }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
 }
 
 /** Everything until EOF. */

@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import type { Clock, TimerId } from "../../clock/clock.ts";
 import { headerDifference, type RecordingHeader } from "./header.ts";
 import { readStateFile, type StateRecord, writeStateFile } from "./state_file.ts";
+import { writeAll } from "../../util/write_all.ts";
 import {
   type OpenResult,
   type RecordingInfo,
@@ -40,11 +41,6 @@ export interface FsObjectPaths {
 }
 
 const READ_BLOCK = 1024 * 1024;
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) done += await file.write(bytes.subarray(done));
-}
 
 /** SHA-256 of the first `length` bytes of `path`, read in blocks (never the whole file). */
 export async function sha256OfFile(path: string, length: number): Promise<Uint8Array> {

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { RecordingHeaderJson } from "./header.ts";
+import { writeAll } from "../../util/write_all.ts";
 
 export const StateRecordJson = z.object({
   version: z.literal(1),
@@ -27,11 +28,6 @@ export const STATE_SUFFIX = ".json";
 export const TMP_SUFFIX = ".tmp";
 
 const encoder = new TextEncoder();
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) done += await file.write(bytes.subarray(done));
-}
 
 /** fsync of a directory, so a rename in it survives a power loss. */
 export async function syncDirectory(dir: string): Promise<void> {
