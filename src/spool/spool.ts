@@ -115,8 +115,8 @@ export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
     const hash = init.hash;
     let sealed = init.sealed;
     let committed = init.committed;
-    let size = files.length === 0 ? init.committed : files.at(-1)!.start + files.at(-1)!.size;
-    if (index.length > 0) size = Math.max(size, index.at(-1)!.o + index.at(-1)!.n);
+    // The index is never trimmed: its last line ends where the data ends.
+    let size = index.length === 0 ? 0 : index.at(-1)!.o + index.at(-1)!.n;
     let wake: (() => void) | null = null;
     let waiting: Promise<void> | null = null;
     let removed = false;
@@ -261,18 +261,18 @@ export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
     }
     const committedHint = Number(await readTextOrNull(path.join(dir, COMMITTED)) ?? 0);
     const committed = Math.max(files[0]?.start ?? validEnd, committedHint || 0);
-    let sealed = JSON.parse(await readTextOrNull(path.join(dir, SEALED)) ?? "null") as
+    const sealed = JSON.parse(await readTextOrNull(path.join(dir, SEALED)) ?? "null") as
       | SealedInfo
       | null;
-    const entry = makeEntry(name, meta, { files, index, hash, sealed: null, committed });
+    const entry = makeEntry(name, meta, { files, index, hash, sealed, committed });
     if (sealed === null) {
       // The agent stopped mid-part: the file ends after its last whole fragment, which plays.
-      sealed = await entry.seal({ interrupted: true });
+      const info = await entry.seal({ interrupted: true });
       deps.log.info("spool: {name} was interrupted; sealed at {bytes} bytes", {
         name,
-        bytes: sealed.bytes,
+        bytes: info.bytes,
       });
-    } else await entry.seal(sealed);
+    }
     names.add(name);
     return entry;
   };
