@@ -8,6 +8,7 @@
  * issue's reference point did (ffmpeg's default, BT.601); the others the way the agent does
  * (src/capture/pipeline.ts: BT.709 limited range, tagged).
  */
+import { COLOUR_TAGS, RGB_TO_YUV } from "../../src/capture/mod.ts";
 import type { ColorMatrix } from "./quality.ts";
 
 export interface Candidate {
@@ -22,17 +23,8 @@ export interface Candidate {
 /** libx264 with what every candidate shares. */
 const X264 = ["-c:v", "libx264", "-threads", "1", "-g", "10"];
 
-/** The agent's colour tags (pipeline.ts); metadata only, no cost. */
-const TAGS_709 = [
-  "-colorspace",
-  "bt709",
-  "-color_primaries",
-  "bt709",
-  "-color_trc",
-  "bt709",
-  "-color_range",
-  "tv",
-];
+/** The agent's colour tags; metadata only, no cost. */
+const TAGS_709 = COLOUR_TAGS;
 
 /**
  * Colour conversions, bgr0 → yuv420p. Measured here (1080p, 5 fps, % of a core): the plain
@@ -44,7 +36,7 @@ const TAGS_709 = [
  * path, colour fringes on coloured text). `fast_bilinear` alone was no faster and
  * `fast_bilinear+full_chroma_inp` cost luma accuracy (Y SSIM 0.995), so neither is listed.
  */
-const RGB_TO_709 = "out_color_matrix=bt709:out_range=tv";
+const RGB_TO_709 = RGB_TO_YUV;
 const CONVERT_601 = ["-pix_fmt", "yuv420p"];
 const CONVERT_709 = ["-vf", `scale=${RGB_TO_709},format=yuv420p`, ...TAGS_709];
 const VIA_BGR24_709 = ["-vf", `format=bgr24,scale=${RGB_TO_709},format=yuv420p`, ...TAGS_709];

@@ -25,10 +25,12 @@ export {
 export { AVFOUNDATION_PIXEL_FORMAT } from "./inputs.ts";
 export {
   buildEncoderArgs,
+  COLOUR_TAGS,
   ignoredSettings,
   MAX_FRAME_RATE,
   MIN_FRAME_RATE,
   MP4_MOVFLAGS,
+  RGB_TO_YUV,
   scaledHeight,
   validatePlan,
   videoFilters,

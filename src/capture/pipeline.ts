@@ -38,8 +38,8 @@ export const MP4_MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+skip_tr
  * say so in the stream, so browsers and players show the desktop's colours as captured
  * (untagged H.264 leaves the matrix to the player's guess, and text colours shift).
  */
-const RGB_TO_YUV = "out_color_matrix=bt709:out_range=tv";
-const COLOUR_TAGS = [
+export const RGB_TO_YUV = "out_color_matrix=bt709:out_range=tv";
+export const COLOUR_TAGS: readonly string[] = [
   "-colorspace",
   "bt709",
   "-color_primaries",

@@ -350,54 +350,8 @@ Deno.test("X11 lister: finds the size of a real Xvfb screen (xrandr when install
   }
 });
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Xvfb with two X screens of different sizes (src/testing/xvfb.ts starts one screen only), on
- * a free display number, in the same way.
- */
-async function startTwoScreenXvfb(): Promise<{ display: string; stop(): Promise<void> }> {
-  let n = 90 + Math.floor(Math.random() * 400);
-  while (exists(`/tmp/.X11-unix/X${n}`) || exists(`/tmp/.X${n}-lock`)) n++;
-  const child = new Deno.Command("Xvfb", {
-    args: [
-      `:${n}`,
-      "-screen",
-      "0",
-      "1920x1080x24",
-      "-screen",
-      "1",
-      "1280x720x24",
-      "-nolisten",
-      "tcp",
-      "-noreset",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    await child.status;
-  };
-  for (let i = 0; i < 100; i++) {
-    if (exists(`/tmp/.X11-unix/X${n}`)) return { display: `:${n}`, stop };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await stop();
-  throw new Error(`Xvfb :${n} did not start within 5 s`);
-}
-
 Deno.test("X11 lister: a real Xvfb with two X screens gives two monitors, each grabbable by ffmpeg", async () => {
-  const xvfb = await startTwoScreenXvfb();
+  const xvfb = await startXvfb(["1920x1080", "1280x720"]);
   try {
     const n = xvfb.display;
     for (const xrandr of [undefined, "/nonexistent/xrandr"]) {
