@@ -5,21 +5,17 @@
  * probe encode before use.
  */
 import { CommandNotStarted, type CommandRunner } from "../process/runner.ts";
+import { H264_ENCODER_NAMES } from "../capture/types.ts";
 import type { FfmpegLocation } from "./locate.ts";
 
 /** Screen capture: input devices, plus Windows' ddagrab, which is a filter source. */
 export const CAPTURE_DEVICES = ["x11grab", "kmsgrab", "gdigrab", "avfoundation", "lavfi"] as const;
 export const CAPTURE_FILTERS = ["ddagrab"] as const;
-export const H264_ENCODERS = [
-  "libx264",
-  "h264_nvenc",
-  "h264_qsv",
-  "h264_amf",
-  "h264_mf",
-  "h264_videotoolbox",
-  "h264_vaapi",
-  "libopenh264",
-] as const;
+/**
+ * The H.264 encoders the agent has settings for, and libopenh264, which it lists so that a
+ * build offering only that one is recognised (and refused with a reason) rather than unseen.
+ */
+export const H264_ENCODERS = [...H264_ENCODER_NAMES, "libopenh264"] as const;
 
 export interface FfmpegInfo {
   readonly location: FfmpegLocation;
