@@ -11,6 +11,7 @@
  * reused for every block, and whole blocks are compressed straight from the caller's array;
  * only a partial trailing block is copied, into a 64-byte pending buffer.
  */
+import { toHex } from "../util/hex.ts";
 
 /** The round constants: first 32 bits of the fractional parts of the cube roots of the primes. */
 // deno-fmt-ignore
@@ -220,9 +221,7 @@ export class Sha256 {
 
   /** The digest as 64 lowercase hex digits. */
   hex(): string {
-    let s = "";
-    for (const b of this.digest()) s += b.toString(16).padStart(2, "0");
-    return s;
+    return toHex(this.digest());
   }
 
   /**

@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
 import { Sha256 } from "./sha256.ts";
+import { toHex } from "../util/hex.ts";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const nodeHex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
-const toHex = (bytes: Uint8Array): string =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** Seeded, so a failure names a seed that reproduces it. */
 function prng(seed: number): () => number {

@@ -2,6 +2,8 @@
  * What a recorded file really holds, read by ffprobe/ffmpeg (test-only): codec, size, frame
  * count, timestamps, and whether it decodes to its end without an error.
  */
+import { toHex } from "../util/hex.ts";
+
 export interface ProbedVideo {
   readonly codec: string;
   readonly width: number;
@@ -61,7 +63,7 @@ export async function decodeErrors(file: string): Promise<string> {
 export async function sha256File(file: string): Promise<string> {
   const bytes = await Deno.readFile(file);
   const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(digest));
 }
 
 /**

@@ -35,10 +35,3 @@ export function headerMessage(fileName: string, meta: SpoolMeta): Header {
     offsetMs: BigInt(Math.round(h.offsetMs)),
   });
 }
-
-export function hexToBytes(hex: string): Uint8Array {
-  if (!/^([0-9a-f]{2})*$/i.test(hex)) throw new Error("not a hex string");
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}

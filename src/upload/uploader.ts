@@ -15,7 +15,8 @@ import {
   type UploadResponse,
 } from "../proto/agenthelper/screenrecorder/v1/screen_recorder_pb.ts";
 import { type SpoolEntry, SpoolTrimmed } from "../spool/spool.ts";
-import { headerMessage, hexToBytes } from "./header.ts";
+import { hexToBytes } from "../util/hex.ts";
+import { headerMessage } from "./header.ts";
 import type { UploadCall, UploadLink } from "./grpc_link.ts";
 import {
   DEFAULT_UPLOAD_MACHINE,

@@ -26,6 +26,7 @@ import { MessageLog, type RecordedMessage } from "./message_log.ts";
 import { type HelperReply, PendingCommands } from "./pending.ts";
 import { createWss1Endpoint } from "./wss1.ts";
 import { CLOSE_SERVICE_RESTART, createWss3Endpoint, type HelperCommand } from "./wss3.ts";
+import { toHex } from "../../util/hex.ts";
 
 export interface ReferenceAgentServerDeps {
   /** Stamps records, checks token expiry, times command replies and close graces. */
@@ -152,11 +153,7 @@ export interface ReferenceAgentServer {
 }
 
 function randomKey(): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(24)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  return toHex(crypto.getRandomValues(new Uint8Array(24)));
 }
 
 export function startReferenceAgentServer(

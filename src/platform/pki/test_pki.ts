@@ -5,6 +5,7 @@
  * (@peculiar/x509); nothing is written to disk and no key outlives the process.
  */
 import { x509 } from "./x509.ts";
+import { toHex } from "../../util/hex.ts";
 
 export interface TestPkiOptions {
   /** Names the server certificate is valid for: DNS names and IPv4/IPv6 addresses. */
@@ -43,7 +44,7 @@ export function isIpAddress(host: string): boolean {
 function serialNumber(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0] ?? 0) & 0x7f | 0x01;
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(bytes);
 }
 
 function generateKeys(): Promise<CryptoKeyPair> {

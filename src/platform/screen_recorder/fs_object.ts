@@ -25,6 +25,7 @@ import {
   type WriteResult,
   type WriterEvents,
 } from "./store.ts";
+import { toHex } from "../../util/hex.ts";
 
 export interface GroupCommitOptions {
   /** Commit at once when this many bytes are pending. */
@@ -59,10 +60,6 @@ export async function sha256OfFile(path: string, length: number): Promise<Uint8A
     file.close();
   }
   return new Uint8Array(hash.digest());
-}
-
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 interface FlushWaiter {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { FakeClock } from "../../clock/fake_clock.ts";
 import { assert, assertEquals, assertRejects } from "../../testing/assert.ts";
-import { toHex } from "./fs_object.ts";
+import { toHex } from "../../util/hex.ts";
 import { FsRecordingStore } from "./fs_store.ts";
 import type { RecordingHeader } from "./header.ts";
 import { type OpenResult, type RecordingWriter, StoreError, type WriterEvents } from "./store.ts";

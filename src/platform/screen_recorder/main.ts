@@ -10,6 +10,7 @@
  * and directory resumes every upload from its committed offset.
  */
 import { startScreenRecorder } from "./server.ts";
+import { hexToBytes } from "../../util/hex.ts";
 
 export interface MainFlags {
   readonly store: string;
@@ -34,10 +35,13 @@ function port(value: string, flag: string): number {
 }
 
 function hexBytes(value: string): Uint8Array {
-  if (!/^(?:[0-9a-fA-F]{2})+$/.test(value)) {
+  // Not empty: an empty secret would accept tokens signed with an empty key.
+  if (value === "") throw new UsageError("--token-secret-hex: not a hex string");
+  try {
+    return hexToBytes(value);
+  } catch {
     throw new UsageError("--token-secret-hex: not a hex string");
   }
-  return new Uint8Array((value.match(/../g) ?? []).map((h) => parseInt(h, 16)));
 }
 
 export function parseFlags(args: readonly string[]): MainFlags {

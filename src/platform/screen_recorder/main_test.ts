@@ -7,7 +7,7 @@ import { status } from "@grpc/grpc-js";
 import { systemClock } from "../../clock/clock.ts";
 import { assert, assertEquals, assertThrows } from "../../testing/assert.ts";
 import { createTokenAuthority, generateTokenSecret } from "../agent_server/jwt.ts";
-import { toHex } from "./fs_object.ts";
+import { toHex } from "../../util/hex.ts";
 import { parseFlags, UsageError } from "./main.ts";
 import { RecorderClient } from "./test_client.ts";
 import { testPki } from "./test_recorder.ts";

@@ -27,6 +27,7 @@ import { fileNameProblem } from "./file_name.ts";
 import { headerFromProto, HeaderValueError } from "./header.ts";
 import { StatusError, statusForStoreError } from "./status_map.ts";
 import { type RecordingStore, type RecordingWriter, StoreError } from "./store.ts";
+import { hexToBytes } from "../../util/hex.ts";
 
 export type UploadCall = ServerDuplexStream<UploadRequest, UploadResponse>;
 
@@ -231,7 +232,7 @@ class UploadSession {
   }
 
   #sendFinished(size: number, sha256Hex: string): void {
-    const sha256 = new Uint8Array((sha256Hex.match(/../g) ?? []).map((h) => parseInt(h, 16)));
+    const sha256 = hexToBytes(sha256Hex);
     this.#call.write(
       create(UploadResponseSchema, {
         kind: { case: "finished", value: { totalSize: BigInt(size), sha256 } },

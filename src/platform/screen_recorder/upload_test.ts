@@ -14,7 +14,7 @@ import {
   assertStringIncludes,
 } from "../../testing/assert.ts";
 import { createTokenAuthority } from "../agent_server/jwt.ts";
-import { toHex } from "./fs_object.ts";
+import { toHex } from "../../util/hex.ts";
 import type { UploadStream } from "./test_client.ts";
 import { startTestRecorder, type TestRecorder } from "./test_recorder.ts";
 import {
