@@ -39,19 +39,6 @@ export async function listDataFiles(dir: string): Promise<number[]> {
   return offsets.sort((a, b) => a - b);
 }
 
-/** Writes `text` so that a crash leaves either the old file or the new one, never a torn one. */
-export async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp`;
-  const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  try {
-    await writeAll(f, new TextEncoder().encode(text));
-    await f.syncData();
-  } finally {
-    f.close();
-  }
-  await Deno.rename(tmp, file);
-}
-
 /** Appends and makes it durable before returning. */
 export async function appendDurably(file: string, bytes: Uint8Array): Promise<void> {
   const f = await Deno.open(file, { append: true, create: true });

@@ -9,12 +9,14 @@
  * promise simple: a fragment the sink accepted survives a crash of the agent or of the machine,
  * and recovery never finds an index line whose bytes are missing. Syncing less (per N
  * fragments) would save nothing measurable; syncing nothing would survive an agent crash (the
- * page cache outlives the process) but not a power cut. Directory entries are not synced: a
- * power cut right after a file is created may lose that newest file, never corrupt an older one.
+ * page cache outlives the process) but not a power cut. Directory entries are synced when a
+ * file is created (an entry, its index, each 4 MiB data file) or replaced (meta, sealed), so
+ * that no durable byte sits in a file whose name a power cut could lose.
  */
 import path from "node:path";
 import type { Logger } from "@logtape/logtape";
 import { SinkFull } from "../recording/sink.ts";
+import { replaceFileAtomically, syncDirectory } from "../util/durable_file.ts";
 import { Sha256 } from "./sha256.ts";
 import {
   appendDurably,
@@ -28,7 +30,6 @@ import {
   readTextOrNull,
   removeIfPresent,
   SEALED,
-  writeAtomically,
 } from "./entry_files.ts";
 import { type IndexLine, parseIndex, type SealedInfo, type SpoolMeta } from "./records.ts";
 
@@ -162,6 +163,8 @@ export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
         hash.update(bytes);
         const line: IndexLine = { o: size, n: bytes.length, t: captureTime, h: toB64(hash.save()) };
         await appendDurably(path.join(dir, INDEX), enc.encode(`${JSON.stringify(line)}\n`));
+        // A data file (or the index) this append created must keep its name after a power cut.
+        if (last.size === 0 || index.length === 0) await syncDirectory(dir);
         index.push(line);
         last.size += bytes.length;
         size += bytes.length;
@@ -177,7 +180,7 @@ export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
           );
         }
         const info: SealedInfo = { ...extra, bytes: size, sha256 };
-        await writeAtomically(path.join(dir, SEALED), JSON.stringify(info));
+        await replaceFileAtomically(path.join(dir, SEALED), JSON.stringify(info));
         sealed = info;
         notify();
         return info;
@@ -304,7 +307,8 @@ export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
       if (names.has(name)) throw new Error(`spool: ${name} exists already`);
       const dir = path.join(options.directory, name);
       await Deno.mkdir(dir, { recursive: true });
-      await writeAtomically(path.join(dir, META), JSON.stringify(meta));
+      await replaceFileAtomically(path.join(dir, META), JSON.stringify(meta));
+      await syncDirectory(options.directory);
       names.add(name);
       return makeEntry(name, meta, {
         files: [],

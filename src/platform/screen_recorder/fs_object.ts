@@ -25,7 +25,9 @@ import {
   type WriteResult,
   type WriterEvents,
 } from "./store.ts";
+import { syncDirectory } from "../../util/durable_file.ts";
 import { toHex } from "../../util/hex.ts";
+import { dirname } from "node:path";
 
 export interface GroupCommitOptions {
   /** Commit at once when this many bytes are pending. */
@@ -37,8 +39,6 @@ export interface GroupCommitOptions {
 export interface FsObjectPaths {
   readonly data: string;
   readonly state: string;
-  /** The directory holding the state file (fsynced after its rename). */
-  readonly stateDir: string;
 }
 
 const READ_BLOCK = 1024 * 1024;
@@ -342,6 +342,9 @@ export class FsObject {
     try {
       const file = await Deno.open(this.#paths.data, { write: true, create: true, truncate: true });
       file.close();
+      // The data file's name must be durable before a state file claims bytes in it: else a
+      // power cut could leave a committed offset pointing into a file that is gone.
+      await syncDirectory(dirname(this.#paths.data));
       await this.#saveState({ ...this.#state });
     } catch (e) {
       throw storageError("create", e);
@@ -394,7 +397,7 @@ export class FsObject {
   #saveState(next: StateRecord): Promise<void> {
     const run = this.#stateChain.then(async () => {
       const record = { ...next, updatedAt: this.#clock.now() };
-      await writeStateFile(this.#paths.state, this.#paths.stateDir, record);
+      await writeStateFile(this.#paths.state, record);
       this.#state = record;
     });
     this.#stateChain = run.catch(() => {});

@@ -13,7 +13,8 @@ import { type Clock, systemClock } from "../../clock/clock.ts";
 import { fileNameProblem } from "./file_name.ts";
 import { FsObject, type FsObjectPaths, type GroupCommitOptions } from "./fs_object.ts";
 import type { RecordingHeader } from "./header.ts";
-import { STATE_SUFFIX, syncDirectory, TMP_SUFFIX } from "./state_file.ts";
+import { syncDirectory, TMP_SUFFIX } from "../../util/durable_file.ts";
+import { STATE_SUFFIX } from "./state_file.ts";
 import {
   type OpenResult,
   type RecordingInfo,
@@ -127,7 +128,6 @@ export class FsRecordingStore implements RecordingStore {
     return {
       data: join(this.#dataDir, fileName),
       state: join(this.#stateDir, fileName + STATE_SUFFIX),
-      stateDir: this.#stateDir,
     };
   }
 

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { RecordingHeaderJson } from "./header.ts";
-import { writeAll } from "../../util/write_all.ts";
+import { replaceFileAtomically } from "../../util/durable_file.ts";
 
 export const StateRecordJson = z.object({
   version: z.literal(1),
@@ -24,37 +24,9 @@ export type StateRecord = z.infer<typeof StateRecordJson>;
 
 /** Suffix of state files in the state directory; `<fileName>.json`. */
 export const STATE_SUFFIX = ".json";
-/** Suffix of a state file being written; left over only by a crash, removed at load. */
-export const TMP_SUFFIX = ".tmp";
-
-const encoder = new TextEncoder();
-
-/** fsync of a directory, so a rename in it survives a power loss. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await Deno.open(dir, { read: true });
-  try {
-    await handle.sync();
-  } finally {
-    handle.close();
-  }
-}
-
-/** Atomically replaces `path` with `record` (see the module comment). */
-export async function writeStateFile(
-  path: string,
-  dir: string,
-  record: StateRecord,
-): Promise<void> {
-  const tmp = path + TMP_SUFFIX;
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  try {
-    await writeAll(file, encoder.encode(JSON.stringify(record) + "\n"));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(tmp, path);
-  await syncDirectory(dir);
+/** Atomically replaces `path` (in the state directory) with `record` (see the module comment). */
+export function writeStateFile(path: string, record: StateRecord): Promise<void> {
+  return replaceFileAtomically(path, JSON.stringify(record) + "\n");
 }
 
 /** Reads and checks a state file; throws on a missing, malformed or foreign one. */
