@@ -274,7 +274,8 @@ export class FsObject {
       } catch (e) {
         throw storageError("finish", e);
       }
-      if (toHex(actual) !== toHex(sha256)) {
+      const actualHex = toHex(actual);
+      if (actualHex !== toHex(sha256)) {
         const message = `sha256 differs from that of the ${committed} bytes stored`;
         await this.#markFailed(message);
         throw new StoreError("sha-mismatch", message);
@@ -283,7 +284,7 @@ export class FsObject {
         ...this.#state,
         finished: true,
         size: committed,
-        sha256: toHex(actual),
+        sha256: actualHex,
         failure: null,
       });
       this.#lease = null;

@@ -56,14 +56,7 @@ export class RecorderClient {
   upload(token?: string): UploadStream {
     const md = new Metadata();
     if (token !== undefined) md.set("authorization", `Bearer ${token}`);
-    return new UploadStream(
-      this.#client.makeBidiStreamRequest(
-        UPLOAD_PATH,
-        uploadMethod.requestSerialize,
-        uploadMethod.responseDeserialize,
-        md,
-      ),
-    );
+    return this.uploadWithMetadata(md);
   }
 
   /** Opens an Upload stream with raw metadata (for malformed credentials). */

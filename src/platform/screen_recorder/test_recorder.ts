@@ -8,7 +8,8 @@ import {
   generateTokenSecret,
   type TokenAuthority,
 } from "../agent_server/jwt.ts";
-import { makeTestPki, type TestPki } from "../pki/test_pki.ts";
+import { sharedTestPki } from "../agent_server/test_support.ts";
+import type { TestPki } from "../pki/test_pki.ts";
 import { type ScreenRecorder, type ScreenRecorderOptions, startScreenRecorder } from "./server.ts";
 import { RecorderClient } from "./test_client.ts";
 
@@ -30,13 +31,8 @@ export interface TestRecorder {
   dispose(): Promise<void>;
 }
 
-let sharedPki: Promise<TestPki> | undefined;
-
-/** One PKI per test process: making keys is the slow part. */
-export function testPki(): Promise<TestPki> {
-  sharedPki ??= makeTestPki({ hosts: ["localhost", "127.0.0.1"] });
-  return sharedPki;
-}
+/** One PKI per test process (shared with the AgentServer's tests): making keys is slow. */
+export const testPki = sharedTestPki;
 
 export async function startTestRecorder(
   extra: Partial<ScreenRecorderOptions> = {},

@@ -132,22 +132,22 @@ class UploadSession {
   }
 
   #handle(req: UploadRequest): Promise<void> {
+    if (req.kind.case !== "header" && !this.#headerSeen) {
+      throw invalid("the first message must be a header");
+    }
     switch (req.kind.case) {
       case "header":
         if (this.#headerSeen) throw invalid("the header was already sent on this stream");
         this.#headerSeen = true;
         return this.#open(req.kind.value);
       case "chunk":
-        if (!this.#headerSeen) throw invalid("the first message must be a header");
         if (this.#finishSeen) throw invalid("a chunk after the finish");
         return this.#chunk(req.kind.value);
       case "finish":
-        if (!this.#headerSeen) throw invalid("the first message must be a header");
         if (this.#finishSeen) throw invalid("the finish was already sent on this stream");
         this.#finishSeen = true;
         return this.#finish(req.kind.value);
       default:
-        if (!this.#headerSeen) throw invalid("the first message must be a header");
         throw invalid("an empty message");
     }
   }
