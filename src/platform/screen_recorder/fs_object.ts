@@ -14,11 +14,17 @@
 import { createHash } from "node:crypto";
 import type { Clock, TimerId } from "../../clock/clock.ts";
 import { headerDifference, type RecordingHeader } from "./header.ts";
-import { readStateFile, type StateRecord, writeStateFile } from "./state_file.ts";
+import {
+  readStateFile,
+  RecordingSummaryJson,
+  type StateRecord,
+  writeStateFile,
+} from "./state_file.ts";
 import { writeAll } from "../../util/write_all.ts";
 import {
   type OpenResult,
   type RecordingInfo,
+  type RecordingSummary,
   type RecordingWriter,
   storageError,
   StoreError,
@@ -94,8 +100,8 @@ class Lease implements RecordingWriter {
   flush(): Promise<number> {
     return this.object.flush(this);
   }
-  finish(totalSize: number, sha256: Uint8Array): Promise<RecordingInfo> {
-    return this.object.finish(this, totalSize, sha256);
+  finish(totalSize: number, sha256: Uint8Array, summary: RecordingSummary): Promise<RecordingInfo> {
+    return this.object.finish(this, totalSize, sha256, summary);
   }
   release(): Promise<void> {
     return this.object.release(this);
@@ -154,6 +160,7 @@ export class FsObject {
       size: null,
       sha256: null,
       failure: null,
+      summary: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -196,6 +203,7 @@ export class FsObject {
       size: s.size,
       sha256: s.sha256,
       failure: s.failure,
+      summary: s.summary,
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
     };
@@ -259,7 +267,19 @@ export class FsObject {
     });
   }
 
-  finish(lease: Lease, totalSize: number, sha256: Uint8Array): Promise<RecordingInfo> {
+  finish(
+    lease: Lease,
+    totalSize: number,
+    sha256: Uint8Array,
+    summary: RecordingSummary,
+  ): Promise<RecordingInfo> {
+    // Checked before anything changes: a summary the state file could not load again would
+    // lose the object at the next start.
+    const checked = RecordingSummaryJson.safeParse(summary);
+    if (!checked.success) {
+      const problem = checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+      return Promise.reject(new RangeError(`unstorable summary (${problem.join("; ")})`));
+    }
     return this.#enqueue(async () => {
       this.#fileFor(lease);
       const committed = await this.#flushAll();
@@ -286,6 +306,7 @@ export class FsObject {
         size: committed,
         sha256: actualHex,
         failure: null,
+        summary: checked.data,
       });
       this.#lease = null;
       lease.end();

@@ -4,7 +4,13 @@ import { assert, assertEquals, assertRejects } from "../../testing/assert.ts";
 import { toHex } from "../../util/hex.ts";
 import { FsRecordingStore } from "./fs_store.ts";
 import type { RecordingHeader } from "./header.ts";
-import { type OpenResult, type RecordingWriter, StoreError, type WriterEvents } from "./store.ts";
+import {
+  type OpenResult,
+  type RecordingSummary,
+  type RecordingWriter,
+  StoreError,
+  type WriterEvents,
+} from "./store.ts";
 import { delay, eventually, patternBytes, sampleHeader, sha256 } from "./test_support.ts";
 
 function recorder(): { events: WriterEvents; committed: number[]; closed: StoreError[] } {
@@ -34,6 +40,12 @@ async function withStore(
 }
 
 const H: RecordingHeader = sampleHeader();
+const SUMMARY: RecordingSummary = {
+  frames: 450,
+  durationMs: 30_000,
+  endedAtUnixMs: 1_790_000_030_000,
+  incompleteReason: null,
+};
 
 Deno.test("fs store: bytes commit after the idle delay, not before", async () => {
   await withStore(async (dir, clock) => {
@@ -103,8 +115,9 @@ Deno.test("fs store: a new process keeps committed bytes and drops the uncommitt
     assertEquals(open.info.committed, 300);
     const w2 = writerOf(open);
     assertEquals(await w2.write(300, data.subarray(300)), { stored: 200, end: 500 });
-    const info = await w2.finish(500, sha256(data));
+    const info = await w2.finish(500, sha256(data), SUMMARY);
     assertEquals(info.sha256, toHex(sha256(data)));
+    assertEquals(info.summary, SUMMARY);
     assertEquals(await Deno.readFile(join(dir, "data", H.fileName)), data);
     await second.close();
     await first.close();
@@ -117,20 +130,23 @@ Deno.test("fs store: finish checks size and SHA-256, marks failures, then freeze
     const w = writerOf(await store.openWriter(H, recorder().events));
     const data = patternBytes(1000);
     await w.write(0, data);
-    const short = await assertRejects(() => w.finish(999, sha256(data)), StoreError);
+    const short = await assertRejects(() => w.finish(999, sha256(data), SUMMARY), StoreError);
     assertEquals((short as StoreError).kind, "size-mismatch");
-    const bad = await assertRejects(() => w.finish(1000, new Uint8Array(32)), StoreError);
+    const bad = await assertRejects(() => w.finish(1000, new Uint8Array(32), SUMMARY), StoreError);
     assertEquals((bad as StoreError).kind, "sha-mismatch");
     const failed = await store.get(H.fileName);
-    assertEquals(failed?.finished, false);
+    assertEquals([failed?.finished, failed?.summary], [false, null]);
     assert(failed?.failure?.includes("sha256"), "the failure is recorded");
-    const info = await w.finish(1000, sha256(data));
+    const info = await w.finish(1000, sha256(data), SUMMARY);
     assertEquals([info.finished, info.size, info.failure], [true, 1000, null]);
+    assertEquals(info.summary, SUMMARY);
     const again = await store.openWriter(H, recorder().events);
     assertEquals(again.kind, "finished");
     assertEquals(again.info.sha256, toHex(sha256(data)));
+    assertEquals(again.info.summary, SUMMARY);
     const reloaded = await FsRecordingStore.open(dir, { clock });
     assertEquals((await reloaded.get(H.fileName))?.finished, true);
+    assertEquals((await reloaded.get(H.fileName))?.summary, SUMMARY);
     await store.close();
     await reloaded.close();
   });
@@ -232,6 +248,60 @@ Deno.test("fs store: a torn state update is discarded and an unreadable state is
     assertEquals((await reopened.list()).map((i) => [i.fileName, i.committed]), [[H.fileName, 10]]);
     const left = [...Deno.readDirSync(join(dir, "state"))].map((e) => e.name).sort();
     assertEquals(left, ["other.mp4.json", `${H.fileName}.json`]);
+    await reopened.close();
+  });
+});
+
+Deno.test("fs store: the Finish summary is kept across a reopen, unknown and incomplete alike", async () => {
+  await withStore(async (dir, clock) => {
+    const store = await FsRecordingStore.open(dir, { clock });
+    const summaries: Record<string, RecordingSummary> = {
+      "complete.mp4": SUMMARY,
+      "unknown.mp4": { frames: 0, durationMs: 0, endedAtUnixMs: 0, incompleteReason: null },
+      "cut.mp4": { ...SUMMARY, frames: 7, incompleteReason: "agent stopped" },
+    };
+    for (const [fileName, summary] of Object.entries(summaries)) {
+      const w = writerOf(await store.openWriter({ ...H, fileName }, recorder().events));
+      const data = patternBytes(100);
+      await w.write(0, data);
+      assertEquals((await w.finish(100, sha256(data), summary)).summary, summary);
+    }
+    await store.close();
+    const reopened = await FsRecordingStore.open(dir, { clock });
+    const listed = Object.fromEntries((await reopened.list()).map((i) => [i.fileName, i.summary]));
+    assertEquals(listed, summaries);
+    const state = JSON.parse(await Deno.readTextFile(join(dir, "state", "cut.mp4.json")));
+    assertEquals(state.summary, summaries["cut.mp4"], "the summary is in the state file");
+    await reopened.close();
+  });
+});
+
+Deno.test("fs store: an unstorable summary changes nothing; old state files load without one", async () => {
+  await withStore(async (dir, clock) => {
+    const store = await FsRecordingStore.open(dir, { clock });
+    const w = writerOf(await store.openWriter(H, recorder().events));
+    const data = patternBytes(10);
+    await w.write(0, data);
+    for (const bad of [{ frames: -1 }, { durationMs: 1.5 }, { incompleteReason: "" }]) {
+      await assertRejects(() => w.finish(10, sha256(data), { ...SUMMARY, ...bad }), RangeError);
+    }
+    assertEquals((await store.get(H.fileName))?.finished, false);
+    await w.release();
+    await store.close();
+    // A state file from before summaries were kept: no `summary` key at all.
+    const statePath = join(dir, "state", `${H.fileName}.json`);
+    const { summary: _, ...old } = JSON.parse(await Deno.readTextFile(statePath));
+    await Deno.writeTextFile(statePath, JSON.stringify(old));
+    const reopened = await FsRecordingStore.open(dir, {
+      clock,
+      onLoadProblem: (name, e) => {
+        throw new Error(`${name} did not load: ${e}`);
+      },
+    });
+    const info = await reopened.get(H.fileName);
+    assertEquals([info?.committed, info?.summary], [10, null]);
+    const again = writerOf(await reopened.openWriter(H, recorder().events));
+    assertEquals((await again.finish(10, sha256(data), SUMMARY)).summary, SUMMARY);
     await reopened.close();
   });
 });

@@ -5,6 +5,9 @@
  *
  *   GET /api/recordings?operator=&interaction=&segment=&from=&to=
  *       from/to: Unix ms, inclusive, against the Header's started_at_unix_ms
+ *       each entry: a `RecordingInfo` (Header, committed offset, finish result and `summary`,
+ *       the agent's frames / durationMs / endedAtUnixMs / incompleteReason, null until
+ *       finished) plus `url`
  *   GET|HEAD /recordings/<fileName>
  */
 import { Hono } from "hono";
@@ -12,7 +15,10 @@ import { fileNameProblem } from "./file_name.ts";
 import { decideRange } from "./range.ts";
 import type { RecordingInfo, RecordingStore } from "./store.ts";
 
-/** What the listing says about one recording. */
+/**
+ * What the listing says about one recording: everything in `RecordingInfo`, `summary`
+ * included, plus where to fetch it.
+ */
 export interface RecordingListing extends RecordingInfo {
   /** Path of its bytes on this server. */
   readonly url: string;

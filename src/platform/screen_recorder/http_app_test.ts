@@ -2,14 +2,24 @@
 import { assert, assertEquals } from "../../testing/assert.ts";
 import type { RecordingHeader } from "./header.ts";
 import type { RecordingListing } from "./http_app.ts";
-import type { RecordingStore } from "./store.ts";
+import type { RecordingStore, RecordingSummary } from "./store.ts";
 import { startTestRecorder } from "./test_recorder.ts";
-import { patternBytes, sampleHeader } from "./test_support.ts";
+import { patternBytes, sampleHeader, sha256 } from "./test_support.ts";
 
-async function put(store: RecordingStore, header: RecordingHeader, data: Uint8Array) {
+/** Stores `data` under `header`, finished with `summary` when one is given. */
+async function put(
+  store: RecordingStore,
+  header: RecordingHeader,
+  data: Uint8Array,
+  summary?: RecordingSummary,
+) {
   const opened = await store.openWriter(header, { onCommitted: () => {}, onClosed: () => {} });
   assert(opened.kind === "open");
   await opened.writer.write(0, data);
+  if (summary !== undefined) {
+    await opened.writer.finish(data.length, sha256(data), summary);
+    return;
+  }
   await opened.writer.flush();
   await opened.writer.release();
 }
@@ -25,6 +35,12 @@ Deno.test("http: the listing carries the metadata and filters by operator, ids a
       sampleHeader({ fileName: "b.mp4", operatorId: "op-2", startedAtUnixMs: 2000 }),
       patternBytes(20),
     );
+    const summary: RecordingSummary = {
+      frames: 45,
+      durationMs: 3000,
+      endedAtUnixMs: 6000,
+      incompleteReason: "agent stopped",
+    };
     await put(
       store,
       sampleHeader({
@@ -34,6 +50,7 @@ Deno.test("http: the listing carries the metadata and filters by operator, ids a
         startedAtUnixMs: 3000,
       }),
       patternBytes(30),
+      summary,
     );
     const names = async (query: string) => {
       const res = await fetch(`${base}/api/recordings${query}`);
@@ -53,8 +70,11 @@ Deno.test("http: the listing carries the metadata and filters by operator, ids a
     assertEquals(b?.header.operatorId, "op-2");
     assertEquals(b?.header.display?.width, 1920);
     assertEquals([b?.committed, b?.finished, b?.size, b?.sha256], [20, false, null, null]);
+    assertEquals(b?.summary, null, "no summary before the Finish");
     assertEquals(typeof b?.createdAt, "number");
     assertEquals(b?.url, "/recordings/b.mp4");
+    const c = await (await fetch(`${base}/api/recordings?segment=seg-2`)).json();
+    assertEquals([c[0]?.finished, c[0]?.size, c[0]?.summary], [true, 30, summary]);
     const bad = await fetch(`${base}/api/recordings?from=yesterday`);
     assertEquals(bad.status, 400);
     await bad.body?.cancel();

@@ -15,6 +15,7 @@ export {
   type OpenResult,
   type RecordingInfo,
   type RecordingStore,
+  type RecordingSummary,
   type RecordingWriter,
   StoreError,
   type StoreErrorKind,

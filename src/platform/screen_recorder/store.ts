@@ -11,6 +11,21 @@
  */
 import type { RecordingHeader } from "./header.ts";
 
+/**
+ * What the agent said about a file in its Finish (kept as sent, not checked against the bytes).
+ * A number is 0 when the agent did not know it.
+ */
+export interface RecordingSummary {
+  /** Video frames in the file. */
+  readonly frames: number;
+  /** Media duration, ms. */
+  readonly durationMs: number;
+  /** Wall-clock time just after the last frame, Unix ms. */
+  readonly endedAtUnixMs: number;
+  /** Why the file ended early (it still plays up to its last whole fragment); null if complete. */
+  readonly incompleteReason: string | null;
+}
+
 /** What the store knows about one object (a snapshot). */
 export interface RecordingInfo {
   readonly fileName: string;
@@ -24,6 +39,8 @@ export interface RecordingInfo {
   readonly sha256: string | null;
   /** Why the last Finish was refused (size or SHA-256 mismatch), null otherwise. */
   readonly failure: string | null;
+  /** The agent's summary from the accepted Finish, null until finished. */
+  readonly summary: RecordingSummary | null;
   /** Unix ms. */
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -107,10 +124,13 @@ export interface RecordingWriter {
   /** Makes everything written durable; resolves with the committed offset. */
   flush(): Promise<number>;
   /**
-   * Checks `totalSize` and `sha256` against the stored bytes and marks the object finished.
-   * A mismatch is a "size-mismatch" / "sha-mismatch" error and marks the object failed.
+   * Checks `totalSize` and `sha256` against the stored bytes and marks the object finished,
+   * keeping `summary` with it (durably, in the same state update). A mismatch is a
+   * "size-mismatch" / "sha-mismatch" error and marks the object failed (the summary is dropped).
+   * A summary the store cannot keep (numbers that are not safe integers, negative counts) is a
+   * RangeError and changes nothing.
    */
-  finish(totalSize: number, sha256: Uint8Array): Promise<RecordingInfo>;
+  finish(totalSize: number, sha256: Uint8Array, summary: RecordingSummary): Promise<RecordingInfo>;
   /** Ends this writer: commits what it wrote, frees its resources. Idempotent. */
   release(): Promise<void>;
 }

@@ -76,6 +76,14 @@ export class RecorderClient {
   }
 }
 
+/** The optional fields of a Finish (proto defaults when left out). */
+export interface FinishSummary {
+  readonly frames?: number | bigint;
+  readonly durationMs?: number | bigint;
+  readonly endedAtUnixMs?: number | bigint;
+  readonly incompleteReason?: string;
+}
+
 /** One Upload call: send requests, take replies in order, await the final status. */
 export class UploadStream {
   readonly #call: ClientDuplexStream<UploadRequest, UploadResponse>;
@@ -133,12 +141,17 @@ export class UploadStream {
     );
   }
 
-  finish(totalSize: number, sha256: Uint8Array): Promise<void> {
-    return this.send(
-      create(UploadRequestSchema, {
-        kind: { case: "finish", value: { totalSize: BigInt(totalSize), sha256 } },
-      }),
-    );
+  /** A Finish; `summary` fills frames, duration_ms, ended_at_unix_ms and incomplete_reason. */
+  finish(totalSize: number, sha256: Uint8Array, summary: FinishSummary = {}): Promise<void> {
+    const value = {
+      totalSize: BigInt(totalSize),
+      sha256,
+      frames: BigInt(summary.frames ?? 0),
+      durationMs: BigInt(summary.durationMs ?? 0),
+      endedAtUnixMs: BigInt(summary.endedAtUnixMs ?? 0),
+      incompleteReason: summary.incompleteReason ?? "",
+    };
+    return this.send(create(UploadRequestSchema, { kind: { case: "finish", value } }));
   }
 
   /** Half-closes the sending side. */

@@ -26,7 +26,12 @@ import { authenticateCall } from "./auth.ts";
 import { fileNameProblem } from "./file_name.ts";
 import { headerFromProto, HeaderValueError } from "./header.ts";
 import { StatusError, statusForStoreError } from "./status_map.ts";
-import { type RecordingStore, type RecordingWriter, StoreError } from "./store.ts";
+import {
+  type RecordingStore,
+  type RecordingSummary,
+  type RecordingWriter,
+  StoreError,
+} from "./store.ts";
 import { hexToBytes } from "../../util/hex.ts";
 
 export type UploadCall = ServerDuplexStream<UploadRequest, UploadResponse>;
@@ -44,9 +49,21 @@ function invalid(message: string): StatusError {
   return new StatusError(status.INVALID_ARGUMENT, message);
 }
 
+/** A uint64/int64 as a number; INVALID_ARGUMENT when it is not exactly representable. */
 function toSafeNumber(value: bigint, field: string): number {
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid(`${field} is too large`);
+  if (value < BigInt(Number.MIN_SAFE_INTEGER)) throw invalid(`${field} is too small`);
   return Number(value);
+}
+
+/** The agent's summary in a Finish, as the store keeps it (0 and "" stay "unknown"/complete). */
+function summaryOf(finish: Finish): RecordingSummary {
+  return {
+    frames: toSafeNumber(finish.frames, "frames"),
+    durationMs: toSafeNumber(finish.durationMs, "duration_ms"),
+    endedAtUnixMs: toSafeNumber(finish.endedAtUnixMs, "ended_at_unix_ms"),
+    incompleteReason: finish.incompleteReason === "" ? null : finish.incompleteReason,
+  };
 }
 
 function statusOf(error: unknown): StatusError {
@@ -204,7 +221,7 @@ class UploadSession {
     if (writer === null) return;
     if (finish.sha256.length !== 32) throw invalid("sha256 must be 32 bytes");
     const totalSize = toSafeNumber(finish.totalSize, "total_size");
-    const info = await writer.finish(totalSize, finish.sha256);
+    const info = await writer.finish(totalSize, finish.sha256, summaryOf(finish));
     this.#sendAck(false);
     this.#sendFinished(info.size ?? totalSize, info.sha256 ?? "");
     this.#end("finished", true);

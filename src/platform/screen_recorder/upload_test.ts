@@ -15,7 +15,8 @@ import {
 } from "../../testing/assert.ts";
 import { createTokenAuthority } from "../agent_server/jwt.ts";
 import { toHex } from "../../util/hex.ts";
-import type { UploadStream } from "./test_client.ts";
+import type { RecordingListing } from "./http_app.ts";
+import type { FinishSummary, UploadStream } from "./test_client.ts";
 import { startTestRecorder, type TestRecorder } from "./test_recorder.ts";
 import {
   eventually,
@@ -27,6 +28,13 @@ import {
 
 const CHUNK = 256 * 1024;
 const NAME = sampleHeader().fileName;
+/** A complete part's Finish fields (an empty incomplete_reason: stored as null). */
+const SUMMARY = {
+  frames: 1800,
+  durationMs: 120_000,
+  endedAtUnixMs: 1_790_000_120_000,
+  incompleteReason: "",
+};
 
 async function sendRange(s: UploadStream, data: Uint8Array, from: number, to: number) {
   for (let off = from; off < to; off += CHUNK) {
@@ -55,7 +63,7 @@ Deno.test("upload: chunks then finish store the exact bytes and answer Finished"
     await s.header(sampleProtoHeader());
     assertEquals(await s.ackAtLeast(0), 0);
     await sendRange(s, data, 0, data.length);
-    await s.finish(data.length, sha256(data));
+    await s.finish(data.length, sha256(data), SUMMARY);
     const replies = await s.rest();
     const acks = replies.flatMap((r) =>
       r.kind.case === "ack" ? [Number(r.kind.value.committedOffset)] : []
@@ -72,6 +80,7 @@ Deno.test("upload: chunks then finish store the exact bytes and answer Finished"
       data.length,
       toHex(sha256(data)),
     ]);
+    assertEquals(info?.summary, { ...SUMMARY, incompleteReason: null });
     // A finished file answers its Header with Finished and ends the call.
     const again = t.client.upload(await t.authority.issue("op-1"));
     await again.header(sampleProtoHeader());
@@ -108,6 +117,65 @@ Deno.test("upload: resent committed chunks are acknowledged again, never stored 
     assertEquals(finishedOf(await second.rest()).totalSize, BigInt(data.length));
     assertEquals((await second.status).code, status.OK);
     assertEquals(await Deno.readFile(join(t.dir, "data", NAME)), data);
+    // A Finish without the summary fields: everything unknown, the part complete.
+    assertEquals((await t.recorder.store.get(NAME))?.summary, {
+      frames: 0,
+      durationMs: 0,
+      endedAtUnixMs: 0,
+      incompleteReason: null,
+    });
+  });
+});
+
+Deno.test("upload: the Finish summary is listed over HTTP, an incomplete reason too, after a restart", async () => {
+  let t = await startTestRecorder();
+  try {
+    const token = await t.authority.issue("op-1");
+    const upload = async (fileName: string, startedAtUnixMs: number, summary: FinishSummary) => {
+      const data = patternBytes(70_000, startedAtUnixMs);
+      const s = t.client.upload(token);
+      await s.header(sampleProtoHeader({ fileName, startedAtUnixMs }));
+      await s.chunk(0, data);
+      await s.finish(data.length, sha256(data), summary);
+      finishedOf(await s.rest());
+      assertEquals((await s.status).code, status.OK);
+    };
+    await upload("whole.mp4", 1000, SUMMARY);
+    await upload("cut.mp4", 2000, {
+      frames: 41,
+      durationMs: 2733,
+      endedAtUnixMs: 1_790_000_002_733n,
+      incompleteReason: "encoder output unreadable",
+    });
+    t = await t.restart();
+    const res = await fetch(`http://127.0.0.1:${t.recorder.httpPort}/api/recordings`);
+    assertEquals(res.status, 200);
+    const listed = (await res.json()) as RecordingListing[];
+    assertEquals(listed.map((r) => [r.fileName, r.finished, r.summary]), [
+      ["whole.mp4", true, { ...SUMMARY, incompleteReason: null }],
+      ["cut.mp4", true, {
+        frames: 41,
+        durationMs: 2733,
+        endedAtUnixMs: 1_790_000_002_733,
+        incompleteReason: "encoder output unreadable",
+      }],
+    ]);
+  } finally {
+    await t.dispose();
+  }
+});
+
+Deno.test("upload: a Finish summary beyond 2^53 is INVALID_ARGUMENT and finishes nothing", async () => {
+  await withRecorder(async (t) => {
+    const data = patternBytes(1000);
+    const s = t.client.upload(await t.authority.issue("op-1"));
+    await s.header(sampleProtoHeader());
+    await s.chunk(0, data);
+    await s.finish(data.length, sha256(data), { frames: 1n << 60n });
+    const st = await s.status;
+    assertEquals([st.code, st.details], [status.INVALID_ARGUMENT, "frames is too large"]);
+    const info = await t.recorder.store.get(NAME);
+    assertEquals([info?.finished, info?.summary], [false, null]);
   });
 });
 
