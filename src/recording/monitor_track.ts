@@ -71,8 +71,14 @@ export interface PartSlot {
 
 const KEEP_SEGMENTS = 4;
 
-/** Numbers parts per (segment, display) from 0; offsets count from part 0's first frame. */
-export function createPartNumbering(): MonitorTrackDeps["nextPart"] {
+/**
+ * Numbers parts per (segment, display) from 0, skipping names `taken` says were used before
+ * (by an earlier run of the agent, or a segment id handed out again); offsets count from the
+ * first part's first frame.
+ */
+export function createPartNumbering(
+  taken: (fileName: string) => boolean = () => false,
+): MonitorTrackDeps["nextPart"] {
   const segments = new Map<string, Map<number, { next: number; origin: number }>>();
   return (segmentId, display, startedAt) => {
     let displays = segments.get(segmentId);
@@ -84,6 +90,7 @@ export function createPartNumbering(): MonitorTrackDeps["nextPart"] {
       for (const old of [...segments.keys()].slice(0, -KEEP_SEGMENTS)) segments.delete(old);
     }
     const slot = displays.get(display) ?? { next: 0, origin: startedAt };
+    while (taken(partFileName(segmentId, display, slot.next))) slot.next++;
     displays.set(display, slot);
     return { part: slot.next++, offsetMs: Math.max(0, Math.round(startedAt - slot.origin)) };
   };

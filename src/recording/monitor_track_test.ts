@@ -12,3 +12,12 @@ Deno.test("parts are numbered per (segment, display) from 0, with offsets from p
   for (const s of ["c", "d", "e", "f"]) next(s, 0, 0);
   assertEquals(next("a", 0, 20_000).part, 0, "old segments are forgotten");
 });
+
+Deno.test("part numbering skips names used before, by an earlier run or an old segment", () => {
+  const used = new Set(["a.d0.p0.mp4", "a.d0.p1.mp4", "a.d1.p0.mp4"]);
+  const next = createPartNumbering((name) => used.has(name));
+  assertEquals(next("a", 0, 1_000), { part: 2, offsetMs: 0 });
+  assertEquals(next("a", 1, 1_000), { part: 1, offsetMs: 0 });
+  assertEquals(next("a", 0, 3_000), { part: 3, offsetMs: 2_000 });
+  assertEquals(next("b", 0, 1_000).part, 0);
+});

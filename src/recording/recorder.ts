@@ -68,6 +68,8 @@ export interface RecorderDeps {
   encoders(): EncoderAvailability;
   /** A part opened (newRecBatch success) or failed (error + why). */
   announce(header: PartHeader, error?: string): void;
+  /** Whether a part name was used before (the sink's memory across runs); never reused. */
+  partTaken?(fileName: string): boolean;
 }
 
 export interface RecorderOptions {
@@ -127,7 +129,7 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
   let poll: TimerId | null = null;
   let work: Promise<void> = Promise.resolve();
   let idle: (() => void)[] = [];
-  const nextPart = createPartNumbering();
+  const nextPart = createPartNumbering((name) => deps.partTaken?.(name) ?? false);
 
   const phaseGauge = deps.metrics.gauge({
     name: "agent_helper_recording_state",

@@ -9,6 +9,7 @@
  *   <spool>/upload/<name>/data-<offset>  the bytes from <offset> on, up to DATA_FILE_BYTES each
  *   <spool>/upload/<name>/committed      the recorder's last committed offset (hint only)
  *   <spool>/upload/<name>/sealed.json    written when the encoder's part ended (atomic write)
+ *   <spool>/upload/names.log             every part name ever used (append, fsync)
  *
  * Order on append: data, fdatasync, then the index line, fdatasync. An index line therefore
  * never names bytes that are not on disk, and recovery cuts the data back to the last line.
@@ -19,6 +20,8 @@ import { writeAll } from "../util/write_all.ts";
 export const DATA_FILE_BYTES = 4 * 1024 * 1024;
 
 export const META = "meta.json";
+/** In the spool's own directory: every part name ever used (name_journal.ts). */
+export const NAMES = "names.log";
 export const INDEX = "index.jsonl";
 export const COMMITTED = "committed";
 export const SEALED = "sealed.json";

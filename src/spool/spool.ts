@@ -17,6 +17,7 @@ import path from "node:path";
 import type { Logger } from "@logtape/logtape";
 import { SinkFull } from "../recording/sink.ts";
 import { replaceFileAtomically, syncDirectory } from "../util/durable_file.ts";
+import { type NameJournal, openNameJournal } from "./name_journal.ts";
 import { Sha256 } from "./sha256.ts";
 import {
   appendDurably,
@@ -26,6 +27,7 @@ import {
   INDEX,
   listDataFiles,
   META,
+  NAMES,
   readAt,
   readTextOrNull,
   removeIfPresent,
@@ -79,6 +81,11 @@ export interface Spool {
   /** Recovers what a previous run left: interrupted files are sealed where their data ends. */
   recover(): Promise<SpoolEntry[]>;
   create(name: string, meta: SpoolMeta): Promise<SpoolEntry>;
+  /**
+   * Whether a part was ever created under this name (in this run, or an earlier one once
+   * `recover` has run): such a name must not be given to a new part.
+   */
+  nameTaken(name: string): boolean;
   usedBytes(): number;
   readonly maxBytes: number;
 }
@@ -98,6 +105,13 @@ interface DataFile {
 export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
   let used = 0;
   const names = new Set<string>();
+  let journal: NameJournal | null = null;
+  let journalOpening: Promise<NameJournal> | null = null;
+  const openJournal = async (): Promise<NameJournal> => {
+    journalOpening ??= Deno.mkdir(options.directory, { recursive: true })
+      .then(() => openNameJournal(path.join(options.directory, NAMES)));
+    return journal = await journalOpening;
+  };
 
   const makeEntry = (
     name: string,
@@ -283,8 +297,9 @@ export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
   return {
     maxBytes: options.maxBytes,
     usedBytes: () => used,
+    nameTaken: (name) => names.has(name) || (journal?.has(name) ?? false),
     async recover() {
-      await Deno.mkdir(options.directory, { recursive: true });
+      await openJournal();
       const out: SpoolEntry[] = [];
       const dirs: string[] = [];
       for await (const e of Deno.readDir(options.directory)) if (e.isDirectory) dirs.push(e.name);
@@ -305,6 +320,7 @@ export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
     },
     async create(name, meta) {
       if (names.has(name)) throw new Error(`spool: ${name} exists already`);
+      await (await openJournal()).record(name);
       const dir = path.join(options.directory, name);
       await Deno.mkdir(dir, { recursive: true });
       await replaceFileAtomically(path.join(dir, META), JSON.stringify(meta));

@@ -143,3 +143,18 @@ Deno.test("spool: recovery after trimming resumes at the first kept byte", () =>
     assertEquals(r.sealed()?.sha256, sha(chunk, chunk, chunk));
     assertEquals(second.usedBytes(), DATA_FILE_BYTES);
   }));
+
+Deno.test("spool: a name once used stays taken after its upload and across a restart", () =>
+  withDir(async (dir) => {
+    const spool = createSpool({ log }, { directory: dir, maxBytes: 1 << 30 });
+    await spool.recover();
+    assertEquals(spool.nameTaken("seg.d0.p0.mp4"), false);
+    const e = await spool.create("seg.d0.p0.mp4", META);
+    await e.seal({});
+    await e.remove(); // the recorder holds it
+    assertEquals(spool.nameTaken("seg.d0.p0.mp4"), true);
+    const next = createSpool({ log }, { directory: dir, maxBytes: 1 << 30 });
+    assertEquals(await next.recover(), []);
+    assertEquals(next.nameTaken("seg.d0.p0.mp4"), true);
+    assertEquals(next.nameTaken("seg.d0.p1.mp4"), false);
+  }));
