@@ -10,9 +10,8 @@ import { startXvfb } from "../src/testing/xvfb.ts";
 import {
   command,
   expectOk,
-  partRecords,
-  recordingsDir,
   sleep,
+  storedParts,
   withRecordingStack,
 } from "./support/recording_stack.ts";
 
@@ -48,14 +47,14 @@ Deno.test({
       assert(after?.pid && after.pid !== before.pid && alive(after.pid));
       await sleep(3_000);
       await expectOk(s, "stopScreenRecord", {});
-      const records = await partRecords(s);
+      const records = await storedParts(s);
       const killed = records.get("seg-k.d0.p0.mp4");
       const restarted = records.get("seg-k.d0.p1.mp4");
       assertEquals(restarted?.header.cause, "encoderRestart");
       // The killed run's part keeps every whole fragment it wrote and plays to its end.
       for (const r of [killed, restarted, records.get("seg-k.d1.p0.mp4")]) {
         assert(r?.summary, `${r?.header.fileName} finished`);
-        const file = `${recordingsDir(s)}/${r.header.fileName}`;
+        const file = r.file;
         assertEquals(await decodeErrors(file), "");
         assertEquals((await probeVideo(file)).frames, r.summary.frames);
       }
@@ -118,7 +117,7 @@ Deno.test({
       assertEquals(r.data.result, "error");
       assertMatch(r.data.resultDesc ?? "", /^ffmpegUnavailable: .*nowhere\/ffmpeg/);
       assertEquals(s.agent.recorder.status().state, "idle");
-    }, { AGENT_HELPER_FFMPEG_PATH: "/nowhere/ffmpeg" });
+    }, { env: { AGENT_HELPER_FFMPEG_PATH: "/nowhere/ffmpeg" } });
   },
 });
 

@@ -2,7 +2,8 @@
  * Recording every monitor, for real: the agent (composition root) registered on the reference
  * AgentServer, a real X display with two monitors of different sizes (Xvfb, two screens), real
  * ffmpeg, and the files checked with ffprobe. AgentServer drives the recording exactly as in
- * production, over wss3; the agent's file sink stands in for the upload (issue 6).
+ * production, over wss3; the parts are read back from the reference ScreenRecorder they were
+ * uploaded to over TLS gRPC.
  */
 import { assert, assertEquals } from "../src/testing/assert.ts";
 import { childProcesses, decodeErrors, probeVideo, sha256File } from "../src/testing/ffprobe.ts";
@@ -11,10 +12,10 @@ import {
   FPS,
   FRAME_MS,
   newRecBatches,
-  partRecords,
-  recordingsDir,
   SIZES,
   sleep,
+  storedParts,
+  USER,
   withRecordingStack,
 } from "./support/recording_stack.ts";
 
@@ -45,7 +46,7 @@ Deno.test({
       assertEquals(s.agent.recorder.status().state, "idle");
       assertEquals(childProcesses(Deno.pid, "ffmpeg", `${x.display}.`), [], "no ffmpeg left");
 
-      const records = await partRecords(s);
+      const records = await storedParts(s);
       const names = [...records.keys()].sort();
       assertEquals(names, [
         "seg-1.d0.p0.mp4",
@@ -66,7 +67,7 @@ Deno.test({
         const s2a = rec("seg-2", 0);
         const s2b = rec("seg-2", 1);
         for (const r of [s1, s2a, s2b]) {
-          const file = `${recordingsDir(s)}/${r.header.fileName}`;
+          const file = r.file;
           assert(r.summary, `${r.header.fileName} finished`);
           const v = await probeVideo(file);
           assertEquals([v.codec, v.width, v.height, v.pixFmt], ["h264", w, h, "yuv420p"]);
@@ -79,6 +80,11 @@ Deno.test({
             `${v.frames} frames in ${r.summary.durationMs} ms`,
           );
           assertEquals(v.frameTimes[0], 0, "each file's timeline starts at 0");
+        }
+        // Bound to the operator who registered, and uploaded whole.
+        for (const r of [s1, s2a, s2b]) {
+          assertEquals(r.header.operatorId, USER);
+          assertEquals(r.summary!.incompleteReason, null);
         }
         assertEquals(s1.header.cause, "segmentStart");
         assertEquals(s1.header.interactionId, "call-1");

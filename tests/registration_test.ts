@@ -86,9 +86,10 @@ Deno.test("registration: agentOpenConnect registers; info carries real facts; ev
       const m = answer as { action: string; transaction?: string; data: Record<string, unknown> };
       assertEquals(m.action, command.reply, command.name);
       if (command.name === "setLogLevel") assertEquals(m.data.result, "success");
-      // Nothing records here (no X display): each recording command is refused with why.
+      // Nothing records here: the start sample names a ScreenRecorder off the allow-list,
+      // refused before anything else; the other recording commands find nothing recording.
       const refusal = command.name === "startScreenRecord"
-        ? /^(displaysUnavailable|ffmpegUnavailable): /
+        ? /^screenServerNotAllowed: host recorder\.example\.com:443 is not on servers\.screenRecorderHosts$/
         : command.name.endsWith("ScreenRecord")
         ? /^notRecording: /
         : command.name.endsWith("Stream")
@@ -166,7 +167,6 @@ Deno.test("registration: an invalid token stops the retries and ws2 hears tokenI
 });
 
 Deno.test("registration: AgentServer drops and restarts; the agent retries every retryDelay and recovers", async () => {
-  const tokenSecret = crypto.getRandomValues(new Uint8Array(32));
   await withStack(async (s, clock) => {
     const page = await connectWs2(s.ws2Port, ORIGIN);
     await openFor(s, page);
@@ -199,7 +199,7 @@ Deno.test("registration: AgentServer drops and restarts; the agent retries every
       cert: pki.certPem,
       key: pki.keyPem,
       port,
-      tokenSecret,
+      tokenSecret: s.tokenSecret,
     });
     try {
       clock.advance(RETRY_MS);
@@ -209,7 +209,7 @@ Deno.test("registration: AgentServer drops and restarts; the agent retries every
       await revived.stop();
     }
     await page.close();
-  }, { agentServer: { tokenSecret } });
+  });
 });
 
 Deno.test("registration: past the recovery window work stops and is reported; closeRegistration ends it all", async () => {
@@ -252,7 +252,7 @@ Deno.test("registration: past the recovery window work stops and is reported; cl
   });
 });
 
-Deno.test("registration: an agentServerURI off the allow-list makes no outbound connection at all", async () => {
+Deno.test("registration: an agentServerURI or screenServer off the allow-list makes no outbound connection at all", async () => {
   const trap = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const trapPort = (trap.addr as Deno.NetAddr).port;
   let dialled = 0;
@@ -286,6 +286,28 @@ Deno.test("registration: an agentServerURI off the allow-list makes no outbound 
         const data = reply.data as { result: string; resultDesc: string };
         assertEquals(data.result, "error", uri);
         assertMatch(data.resultDesc, /^serverNotAllowed: /, uri);
+      }
+      // The right AgentServer, but a ScreenRecorder the agent may not send the screen to.
+      const rec = s.screenRecorder.grpcPort;
+      const recorders = [
+        "elsewhere.example.com:443",
+        `localhost:${trapPort}`,
+        `127.0.0.1:${rec}`,
+        `http://localhost:${rec}`,
+        `localhost:${rec}/upload`,
+        `evil@localhost:${rec}`,
+      ];
+      for (const screenServer of recorders) {
+        const reply = await page.request("agentOpenConnect", {
+          agentServerURI: s.agentServer.wss3Url,
+          screenServer,
+          JWTToken: await s.agentServer.issueToken(USER),
+          userID: USER,
+          retryDelay: "5",
+        });
+        const data = reply.data as { result: string; resultDesc: string };
+        assertEquals(data.result, "error", screenServer);
+        assertMatch(data.resultDesc, /^screenServerNotAllowed: /, screenServer);
       }
       await new Promise((r) => setTimeout(r, 200));
       assertEquals(s.agent.registration.status(), { state: "idle", connects: 0 });

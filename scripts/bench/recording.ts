@@ -14,7 +14,11 @@ import { parseArgs } from "node:util";
 import { buildEncoderArgs } from "../../src/capture/mod.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { denoCommandRunner } from "../../src/process/runner.ts";
-import { startAgentProcess, startRecordingWhenReady } from "../../src/testing/agent_process.ts";
+import {
+  startAgentProcess,
+  startRecordingWhenReady,
+  storedWhenUploaded,
+} from "../../src/testing/agent_process.ts";
 import type { Monitor } from "../../src/workstation/displays.ts";
 import { x11DisplayLister } from "../../src/workstation/displays_x11.ts";
 import { captureWithReference, spawnFfmpeg } from "./bare_ffmpeg.ts";
@@ -42,16 +46,6 @@ function agentArgs(monitor: Monitor): string[] {
     quality: CAPTURE_DEFAULTS.quality,
     drawCursor: CAPTURE_DEFAULTS.drawCursor,
   });
-}
-
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0;
-  for await (const e of Deno.readDir(dir)) {
-    if (e.name.endsWith(".mp4") || e.name.endsWith(".partial")) {
-      total += (await Deno.stat(`${dir}/${e.name}`)).size;
-    }
-  }
-  return total;
 }
 
 interface Row {
@@ -102,7 +96,9 @@ async function agentArm(display: string, count: number, ticks: number): Promise<
     const r = await agent.command("stopScreenRecord", {});
     if (r.result !== "success") throw new Error(JSON.stringify(r));
     const seconds = (Date.now() - t0) / 1000;
-    const bytes = await dirBytes(`${agent.spoolDir}/recordings`);
+    // Finished parts go on uploading for a moment after the stop's reply.
+    const stored = await storedWhenUploaded(agent, count);
+    const bytes = stored.reduce((a, r) => a + (r.size ?? 0), 0);
     const encoders = w.processes.filter((p) => p.name === "ffmpeg").length;
     if (encoders !== count) throw new Error(`${encoders} encoders for ${count} monitors`);
     return {

@@ -4,10 +4,8 @@
  * registration, recording and upload here.
  */
 import type { Config } from "../config/schema.ts";
-import path from "node:path";
 import { locateFfmpeg, type LocateFfmpegResult as FfmpegLocated } from "../ffmpeg/locate.ts";
 import { probeEncoders } from "../capture/encoder_probe.ts";
-import { createFileSink } from "../recording/file_sink.ts";
 import { createRecorder, type Recorder } from "../recording/recorder.ts";
 import { encodersFor } from "./encoder_planner.ts";
 import { newRecBatch } from "./recording_commands.ts";
@@ -29,6 +27,7 @@ import { gatherAgentHelperInfo } from "../workstation/info.ts";
 import { systemWorkstationFacts } from "../workstation/system_facts.ts";
 import { PRODUCT_VERSION, VERSION } from "../version.ts";
 import { ffmpegLocateDeps, type SystemDeps } from "./system.ts";
+import { createUploadPath, type UploadPath } from "./upload_path.ts";
 
 /** Could not start (a port taken, logs not writable); retrying as-is will not help. */
 export class StartupError extends Error {
@@ -37,6 +36,10 @@ export class StartupError extends Error {
 
 /** AgentServer's commands are small; a live view goes the other way. */
 const WSS3_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** gRPC keepalive to the ScreenRecorder: a silently dead connection is noticed in ~15 s. */
+const UPLOAD_KEEPALIVE_MS = 10_000;
+/** At exit, how long finished parts may go on uploading (the spool keeps whatever is left). */
+const UPLOAD_STOP_GRACE_MS = 3_000;
 
 export type FfmpegState =
   | { readonly kind: "probing" }
@@ -62,6 +65,7 @@ export interface RunningAgent {
   readonly metrics: MetricsRegistry;
   readonly registration: Registration;
   readonly recorder: Recorder;
+  readonly upload: UploadPath;
   ffmpeg(): FfmpegState;
   /** Resolves once the ffmpeg probe has finished, whatever its outcome. */
   readonly ffmpegProbed: Promise<FfmpegState>;
@@ -209,6 +213,11 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     registration: registration.status(),
     ws2: { url: ws2Listening, connections: ws2.openConnections },
     recording: recorder.status(),
+    upload: {
+      ...upload.uploader.status(),
+      spoolBytes: upload.spool.usedBytes(),
+      spoolMaxBytes: upload.spool.maxBytes,
+    },
     ffmpeg: ffmpegState.kind === "ready"
       ? { version: ffmpegState.info.version, path: ffmpegState.info.location.path }
       : { state: ffmpegState.kind },
@@ -252,11 +261,64 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     waylandDisplay: env.WAYLAND_DISPLAY,
     ffmpegPath: located.ok ? located.location.path : undefined,
   });
+  const upload = createUploadPath({ clock: sys.clock, random: sys.random, log: logger("upload") }, {
+    spoolDirectory: config.spool.directory,
+    maxBytes: config.spool.maxBytes,
+    screenRecorderHosts: config.servers.screenRecorderHosts,
+    devMode: config.servers.devMode,
+    caPem,
+    keepaliveMs: UPLOAD_KEEPALIVE_MS,
+  });
+  const spoolBytes = metrics.gauge({
+    name: "agent_helper_spool_bytes",
+    help: "Recording bytes in the spool, not yet committed by the ScreenRecorder.",
+  });
+  const uploads = metrics.gauge({
+    name: "agent_helper_upload_files",
+    help: "Spooled recording files by upload state.",
+    labels: ["state"],
+  });
+  const uploadCounters = {
+    calls: metrics.counter({
+      name: "agent_helper_upload_calls_total",
+      help: "Upload calls opened to the ScreenRecorder.",
+    }),
+    breaks: metrics.counter({
+      name: "agent_helper_upload_breaks_total",
+      help: "Upload calls that broke (then resumed from the committed offset, or held).",
+    }),
+    stored: metrics.counter({
+      name: "agent_helper_upload_files_stored_total",
+      help: "Recording files the ScreenRecorder holds whole.",
+    }),
+    sentBytes: metrics.counter({
+      name: "agent_helper_upload_sent_bytes_total",
+      help: "Recording bytes sent to the ScreenRecorder (re-sent bytes count again).",
+    }),
+  };
+  let counted = { calls: 0, breaks: 0, stored: 0, sentBytes: 0 };
+  metrics.onCollect(() => {
+    spoolBytes.set(upload.spool.usedBytes());
+    const status = upload.uploader.status();
+    for (const [state, n] of Object.entries(status.states)) uploads.set(n, { state });
+    for (const key of Object.keys(uploadCounters) as (keyof typeof uploadCounters)[]) {
+      uploadCounters[key].inc({}, status.totals[key] - counted[key]);
+    }
+    counted = status.totals;
+  });
+  if (spoolProblem === null) {
+    try {
+      await upload.resume();
+    } catch (e) {
+      log.error("Cannot read what the spool holds: {error}", { error: (e as Error).message });
+    }
+  }
   const recorder = createRecorder({
     clock: sys.clock,
     spawner: sys.spawner,
     log: logger("recording"),
-    sink: createFileSink(path.join(config.spool.directory, "recordings")),
+    sink: upload.sink,
+    partTaken: (name) => upload.spool.nameTaken(name),
     displays,
     metrics,
     encoders: () => encodersFor(ffmpegState, config.capture, sys.platform.os),
@@ -279,7 +341,10 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     }),
     log: logger("registration"),
     metrics,
-    announce: (view) => ws2.broadcast(stateMessage(view)),
+    announce: (view) => {
+      upload.setTarget(registration.target());
+      ws2.broadcast(stateMessage(view));
+    },
     // After the probe, so that the capabilities are known rather than empty.
     info: (target) =>
       ffmpegProbed.then(() =>
@@ -296,6 +361,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
       log: logger("wss3"),
       displays,
       recorder,
+      screenServer: upload,
     }),
     stopWork: (reason) => {
       log.info("Stopping work ({reason})", { reason });
@@ -306,7 +372,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
   let ws2Port = config.ws2.port;
   const ws2 = createWs2Endpoint(
     {
-      dispatch: createWs2Dispatch({ logging, redactor, registration }, {
+      dispatch: createWs2Dispatch({ logging, redactor, registration, upload }, {
         agentServerHosts: config.servers.agentServerHosts,
         devMode: config.servers.devMode,
         defaultRetryDelaySec: config.registration.defaultRetryDelaySec,
@@ -354,6 +420,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     metrics,
     registration,
     recorder,
+    upload,
     ffmpeg: () => ffmpegState,
     ffmpegProbed,
     status,
@@ -362,6 +429,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
       log.info("AgentHelper stopping");
       await ffmpegProbed;
       await recorder.stopAll("agent stopping");
+      await upload.stop(UPLOAD_STOP_GRACE_MS);
       registration.stop();
       ws2.closeAll();
       ws2Listening = null;

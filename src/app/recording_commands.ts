@@ -6,7 +6,14 @@ import { buildMessage, type WrittenEnvelope } from "../protocol/catalog.ts";
 import type { CommandKind } from "../recording/machine.ts";
 import type { CommandInput, Recorder } from "../recording/recorder.ts";
 import type { PartHeader } from "../recording/sink.ts";
+import type { RecorderAddressCheck } from "../upload/recorder_address.ts";
 import type { CommandHandlers, Wss3Command } from "../wss3/commands.ts";
+
+/** Where recordings go: a command's `params.screenServer` is checked, then used. */
+export interface ScreenServerChoice {
+  checkAddress(address: string): RecorderAddressCheck;
+  setScreenServer(address: string): void;
+}
 
 /** `newRecBatch` for a part the ScreenRecorder will receive, or that could not be stored. */
 export function newRecBatch(header: PartHeader, error?: string): WrittenEnvelope {
@@ -38,7 +45,20 @@ async function run(
   input: CommandInput,
   reply: ReplyName,
   transaction: string | undefined,
+  screenServer?: { readonly choice: ScreenServerChoice; readonly address: string | undefined },
 ): Promise<WrittenEnvelope> {
+  const address = screenServer?.address;
+  if (screenServer && address !== undefined) {
+    // Refused before anything records: a command must not send the screen elsewhere.
+    const check = screenServer.choice.checkAddress(address);
+    if (!check.ok) {
+      return buildMessage("wss3", reply, {
+        result: "error",
+        resultDesc: `screenServerNotAllowed: ${check.reason}`,
+      }, transaction);
+    }
+    screenServer.choice.setScreenServer(address);
+  }
   const outcome = await recorder.command(kind, input);
   return buildMessage(
     "wss3",
@@ -60,7 +80,10 @@ function segmentOf(data: Of<"startScreenRecord" | "restartScreenRecord">["data"]
   };
 }
 
-export function recordingHandlers(recorder: Recorder): CommandHandlers {
+export function recordingHandlers(
+  recorder: Recorder,
+  choice: ScreenServerChoice,
+): CommandHandlers {
   return {
     startScreenRecord: (m) =>
       run(
@@ -73,6 +96,7 @@ export function recordingHandlers(recorder: Recorder): CommandHandlers {
         },
         "resultStartScreenRecord",
         m.transaction,
+        { choice, address: m.data.params?.screenServer },
       ),
     restartScreenRecord: (m) =>
       run(
@@ -81,6 +105,7 @@ export function recordingHandlers(recorder: Recorder): CommandHandlers {
         { segment: segmentOf(m.data), ...(m.data.params ? { params: m.data.params } : {}) },
         "resultRestartScreenRecord",
         m.transaction,
+        { choice, address: m.data.params?.screenServer },
       ),
     pauseScreenRecord: (m) =>
       run(recorder, "pause", pauseInput(m.data), "resultPauseScreenRecord", m.transaction),

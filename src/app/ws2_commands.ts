@@ -9,12 +9,15 @@ import { buildMessage, type WrittenEnvelope } from "../protocol/catalog.ts";
 import { checkServerUri } from "../registration/allow_list.ts";
 import type { Target } from "../registration/machine.ts";
 import type { Registration } from "../registration/registration.ts";
+import type { RecorderAddressCheck } from "../upload/recorder_address.ts";
 import type { Ws2Dispatch } from "../ws2/endpoint.ts";
 
 export interface Ws2CommandDeps {
   readonly logging: Logging;
   readonly redactor: Redactor;
   readonly registration: Registration;
+  /** The allow-list check of the ScreenRecorder address a page hands over. */
+  readonly upload: { checkAddress(address: string): RecorderAddressCheck };
 }
 
 export interface Ws2CommandOptions {
@@ -58,6 +61,19 @@ export function createWs2Dispatch(deps: Ws2CommandDeps, options: Ws2CommandOptio
           return Promise.resolve(buildMessage("ws2", "resultAgentOpenConnect", {
             result: "error",
             resultDesc: `serverNotAllowed: ${server.reason}`,
+          }, tx));
+        }
+        const recorder = data.screenServer === undefined
+          ? null
+          : deps.upload.checkAddress(data.screenServer);
+        if (recorder && !recorder.ok) {
+          log.warn("ws2 #{id}: agentOpenConnect refused, ScreenRecorder not allowed: {reason}", {
+            id: peer.id,
+            reason: recorder.reason,
+          });
+          return Promise.resolve(buildMessage("ws2", "resultAgentOpenConnect", {
+            result: "error",
+            resultDesc: `screenServerNotAllowed: ${recorder.reason}`,
           }, tx));
         }
         const target: Target = {

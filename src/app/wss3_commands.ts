@@ -10,7 +10,7 @@ import { buildMessage } from "../protocol/catalog.ts";
 import type { Recorder } from "../recording/recorder.ts";
 import { type DisplayLister, toDisplayInfo } from "../workstation/displays.ts";
 import { type CommandDispatch, createCommandDispatch } from "../wss3/commands.ts";
-import { recordingHandlers } from "./recording_commands.ts";
+import { recordingHandlers, type ScreenServerChoice } from "./recording_commands.ts";
 
 export interface AgentCommandDeps {
   readonly logging: Logging;
@@ -18,6 +18,7 @@ export interface AgentCommandDeps {
   readonly log: Logger;
   readonly displays: DisplayLister;
   readonly recorder: Recorder;
+  readonly screenServer: ScreenServerChoice;
 }
 
 export function createAgentCommands(deps: AgentCommandDeps): CommandDispatch {
@@ -25,7 +26,7 @@ export function createAgentCommands(deps: AgentCommandDeps): CommandDispatch {
     redact: (text) => deps.redactor.text(text),
     onError: (action, error) => deps.log.error("wss3: {action} failed: {error}", { action, error }),
     handlers: {
-      ...recordingHandlers(deps.recorder),
+      ...recordingHandlers(deps.recorder, deps.screenServer),
       setLogLevel: (message) => {
         deps.logging.setLevel(message.data.logLevel);
         return Promise.resolve(

@@ -1,76 +1,95 @@
 /**
- * The agent as its own process (`main.ts run`), registered on a reference AgentServer that
- * lives in the caller's process: for what needs a real, separate agent process — killing it,
- * measuring its CPU and memory. Test and benchmark helper only.
+ * The agent as its own process (`main.ts run`), registered on a reference AgentServer and
+ * uploading to a reference ScreenRecorder that live in the caller's process (or, for the
+ * recorder, in a process of its own): for what needs a real, separate agent process — killing
+ * it and starting it again, measuring its CPU and memory. Test and benchmark helper only.
  */
 import { v8FlagsArg } from "../app/v8_flags.ts";
+import { generateTokenSecret } from "../platform/agent_server/jwt.ts";
 import { startReferenceAgentServer } from "../platform/agent_server/mod.ts";
 import type { ReferenceAgentServer } from "../platform/agent_server/mod.ts";
+import type { RecordingListing } from "../platform/screen_recorder/http_app.ts";
 import { makeTestPki } from "../platform/pki/test_pki.ts";
+import {
+  type PlatformRecorder,
+  type RecorderMode,
+  startPlatformRecorder,
+} from "../platform/workplace/platform_recorder.ts";
 import { connectWs2, isState } from "./ws2_client.ts";
 
 export interface AgentProcess {
+  /** The current process (a new one after `restart`). */
   readonly pid: number;
   readonly agentServer: ReferenceAgentServer;
+  readonly screenRecorder: PlatformRecorder;
   readonly userID: string;
   /** The agent's spool directory. */
   readonly spoolDir: string;
   /** Sends an AgentServer command to the agent; resolves with its reply's data. */
   command(action: string, data: unknown): Promise<{ result: string; resultDesc?: string }>;
+  /** The current process's exit. */
   readonly exited: Promise<Deno.CommandStatus>;
   kill(signal: Deno.Signal): void;
-  /** Stops the agent (SIGTERM, then SIGKILL), AgentServer, and removes the directory. */
+  /** Starts the agent again (same directories, ports and operator) once it has exited. */
+  restart(): Promise<void>;
+  /** Stops the agent (SIGTERM, then SIGKILL), the platform, and removes the directory. */
   stop(): Promise<void>;
+}
+
+export interface AgentProcessOptions {
+  readonly display: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly recorderMode?: RecorderMode;
 }
 
 const ORIGIN = "https://workplace.example.com";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startAgentProcess(
-  options: { readonly display: string; readonly env?: Readonly<Record<string, string>> },
-): Promise<AgentProcess> {
+export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
   const pki = await makeTestPki({ hosts: ["localhost", "127.0.0.1"] });
   const dir = await Deno.makeTempDir({ prefix: "ah-agent-" });
   await Deno.writeTextFile(`${dir}/ca.pem`, pki.caPem);
-  const ags = startReferenceAgentServer({}, { cert: pki.certPem, key: pki.keyPem });
+  const tokenSecret = generateTokenSecret();
+  const recorder = await startPlatformRecorder({
+    dir,
+    pki,
+    tokenSecret,
+    mode: options.recorderMode ?? "in-process",
+  });
+  const ags = startReferenceAgentServer({}, {
+    cert: pki.certPem,
+    key: pki.keyPem,
+    tokenSecret,
+    screenServer: recorder.address,
+  });
   const ws2Port = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", v8FlagsArg(), "main.ts", "run"],
-    cwd: new URL("../..", import.meta.url).pathname,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: dir,
-      DISPLAY: options.display,
-      AGENT_HELPER_WS2_PORT: String(ws2Port),
-      AGENT_HELPER_HTTP_PORT: "0",
-      AGENT_HELPER_WS2_ALLOWED_ORIGINS: ORIGIN,
-      AGENT_HELPER_SERVERS_AGENT_SERVER_HOSTS: `localhost:${ags.port}`,
-      AGENT_HELPER_SERVERS_CA_BUNDLE: `${dir}/ca.pem`,
-      AGENT_HELPER_LOG_DIRECTORY: `${dir}/logs`,
-      AGENT_HELPER_LOG_CONSOLE: "false",
-      AGENT_HELPER_SPOOL_DIRECTORY: `${dir}/spool`,
-      ...options.env,
-    },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
   const userID = crypto.randomUUID();
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 10_000);
-    await child.status;
-    clearTimeout(timer);
-    await ags.stop();
-    await Deno.remove(dir, { recursive: true });
-  };
-  try {
+  const spawn = () =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", v8FlagsArg(), "main.ts", "run"],
+      cwd: new URL("../..", import.meta.url).pathname,
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "",
+        HOME: dir,
+        DISPLAY: options.display,
+        AGENT_HELPER_WS2_PORT: String(ws2Port),
+        AGENT_HELPER_HTTP_PORT: "0",
+        AGENT_HELPER_WS2_ALLOWED_ORIGINS: ORIGIN,
+        AGENT_HELPER_SERVERS_AGENT_SERVER_HOSTS: `localhost:${ags.port}`,
+        AGENT_HELPER_SERVERS_SCREEN_RECORDER_HOSTS: recorder.address,
+        AGENT_HELPER_SERVERS_CA_BUNDLE: `${dir}/ca.pem`,
+        AGENT_HELPER_LOG_DIRECTORY: `${dir}/logs`,
+        AGENT_HELPER_LOG_CONSOLE: "false",
+        AGENT_HELPER_SPOOL_DIRECTORY: `${dir}/spool`,
+        ...options.env,
+      },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+
+  /** Opens ws2 once the agent listens, and registers the operator. */
+  const register = async () => {
     let page;
     for (let i = 0; !page; i++) {
       try {
@@ -82,20 +101,46 @@ export async function startAgentProcess(
     }
     await page.request("agentOpenConnect", {
       agentServerURI: ags.wss3Url,
+      screenServer: recorder.address,
       JWTToken: await ags.issueToken(userID),
       userID,
       retryDelay: "1",
     });
     await page.waitFor(isState("active"), 15_000);
     page.close();
-    await ags.waitForState(userID, "active");
+  };
+
+  let child = spawn();
+  const endChild = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* gone */ }
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 10_000);
+    await child.status;
+    clearTimeout(timer);
+  };
+  const stop = async () => {
+    await endChild();
+    await ags.stop();
+    await recorder.stop();
+    await Deno.remove(dir, { recursive: true });
+  };
+  try {
+    await register();
   } catch (e) {
     await stop();
     throw e;
   }
   return {
-    pid: child.pid,
+    get pid() {
+      return child.pid;
+    },
     agentServer: ags,
+    screenRecorder: recorder,
     userID,
     spoolDir: `${dir}/spool`,
     async command(action, data) {
@@ -104,8 +149,15 @@ export async function startAgentProcess(
       });
       return (r as unknown as { data: { result: string; resultDesc?: string } }).data;
     },
-    exited: child.status,
+    get exited() {
+      return child.status;
+    },
     kill: (signal) => child.kill(signal),
+    async restart() {
+      await child.status;
+      child = spawn();
+      await register();
+    },
     stop,
   };
 }
@@ -122,6 +174,26 @@ export async function startRecordingWhenReady(
     if (r.result === "success") return;
     if (!r.resultDesc?.includes("still being checked") || Date.now() - start > timeoutMs) {
       throw new Error(`startScreenRecord: ${JSON.stringify(r)}`);
+    }
+    await sleep(200);
+  }
+}
+
+/**
+ * The ScreenRecorder's listing once it holds at least `files` recordings and all are finished
+ * (parts go on uploading for a moment after a stop's reply).
+ */
+export async function storedWhenUploaded(
+  agent: AgentProcess,
+  files: number,
+  timeoutMs = 30_000,
+): Promise<RecordingListing[]> {
+  const start = Date.now();
+  for (;;) {
+    const listing = await agent.screenRecorder.list();
+    if (listing.length >= files && listing.every((r) => r.finished)) return listing;
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(`not uploaded within ${timeoutMs} ms: ${JSON.stringify(listing)}`);
     }
     await sleep(200);
   }

@@ -58,6 +58,19 @@ export interface UploaderOptions {
 export interface UploaderStatus {
   readonly files: number;
   readonly states: Readonly<Record<UploadState["kind"], number>>;
+  /** Since the uploader started. */
+  readonly totals: UploadTotals;
+}
+
+export interface UploadTotals {
+  /** Upload calls opened. */
+  readonly calls: number;
+  /** Calls that broke (each is retried, waits for a credential, or gives up). */
+  readonly breaks: number;
+  /** Files the recorder holds whole (and the spool forgot). */
+  readonly stored: number;
+  /** Bytes sent in chunks (re-sent bytes after a break count again). */
+  readonly sentBytes: number;
 }
 
 export interface Uploader {
@@ -97,6 +110,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
   let credential: UploadCredential | null = null;
   let stopped = false;
   let drainWaiters: (() => void)[] = [];
+  const totals = { calls: 0, breaks: 0, stored: 0, sentBytes: 0 };
 
   const active = () =>
     [...runners.values()].filter((r) =>
@@ -118,6 +132,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
   };
 
   const dispatch = (r: Runner, event: UploadEvent): void => {
+    if (event.type === "broken" && !stopped) totals.breaks++;
     const next = step(r.state, event, machine, deps.random());
     r.state = next.state;
     for (const effect of next.effects) perform(r, effect);
@@ -157,13 +172,15 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
     if (cred === null) return dispatch(r, { type: "stop" });
     const address = deps.checkAddress(r.entry.meta.target.recorder || cred.recorder);
     if (!address.ok) {
+      // Not retried as-is: the next registration may bring an allowed address.
       return dispatch(r, {
         type: "broken",
-        code: GrpcCode.failedPrecondition,
+        code: GrpcCode.permissionDenied,
         message: address.reason,
       });
     }
     r.ended = new Promise<void>((resolve) => (r.endCall = resolve));
+    totals.calls++;
     const call = deps.link.open(address, cred.token, {
       onResponse(response: UploadResponse) {
         if (r.generation !== generation) return;
@@ -220,12 +237,21 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
             },
           });
           offset += chunk.bytes.length;
+          totals.sentBytes += chunk.bytes.length;
           r.sent = offset;
           if (r.ackTimer === null) armAckTimer(r, generation);
         } else if (sealed && offset === sealed.bytes) {
           await send(r, {
             case: "finish",
-            value: { totalSize: BigInt(sealed.bytes), sha256: hexToBytes(sealed.sha256) },
+            value: {
+              totalSize: BigInt(sealed.bytes),
+              sha256: hexToBytes(sealed.sha256),
+              frames: BigInt(sealed.frames ?? 0),
+              durationMs: BigInt(Math.max(0, Math.round(sealed.durationMs ?? 0))),
+              endedAtUnixMs: BigInt(Math.round(sealed.endedAt ?? 0)),
+              incompleteReason: sealed.aborted ??
+                (sealed.interrupted ? "the agent stopped before the part's end" : ""),
+            },
           });
           r.sent = offset + 1; // the Finish is outstanding until Finished
           armAckTimer(r, generation);
@@ -262,6 +288,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
             error: (e as Error).message,
           })
         );
+        totals.stored++;
         deps.log.info("upload {name}: stored by the recorder ({bytes} bytes)", {
           name: r.entry.name,
           bytes: r.entry.size(),
@@ -334,7 +361,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
         failed: 0,
       };
       for (const r of runners.values()) states[r.state.kind]++;
-      return { files: runners.size, states };
+      return { files: runners.size, states, totals: { ...totals } };
     },
     drained() {
       return new Promise<void>((resolve) => {

@@ -1,11 +1,13 @@
 /**
  * The recording tests' shared set-up: two monitors of different sizes (Xvfb with two
- * screens), the stack (reference AgentServer + the real agent) with the agent registered, and
- * helpers to send AgentServer commands and read the parts the agent's file sink wrote.
+ * screens), the stack (reference AgentServer and ScreenRecorder + the real agent) with the agent
+ * registered, and helpers to send AgentServer commands and read the parts the ScreenRecorder
+ * stored.
  */
+import type { RecordingListing } from "../../src/platform/screen_recorder/http_app.ts";
+import type { RecorderMode } from "../../src/platform/workplace/platform_recorder.ts";
 import { type Stack, startStack } from "../../src/platform/workplace/stack.ts";
-import type { PartRecord } from "../../src/recording/file_sink.ts";
-import { assertEquals } from "../../src/testing/assert.ts";
+import { assert, assertEquals } from "../../src/testing/assert.ts";
 import { connectWs2, isState } from "../../src/testing/ws2_client.ts";
 import { startXvfb, type Xvfb } from "../../src/testing/xvfb.ts";
 
@@ -17,14 +19,28 @@ export const SIZES = ["1280x720", "800x600"] as const;
 
 export const sleep = (ms: number): Promise<unknown> => new Promise((r) => setTimeout(r, ms));
 
+export interface RecordingStackOptions {
+  /** More AGENT_HELPER_* variables. */
+  readonly env?: Record<string, string>;
+  readonly recorderMode?: RecorderMode;
+  /** More ScreenRecorder addresses the agent may upload to (e.g. a proxy's). */
+  readonly recorderHosts?: readonly string[];
+}
+
 export async function withRecordingStack(
   body: (s: Stack, x: Xvfb) => Promise<void>,
-  env: Record<string, string> = {},
+  options: RecordingStackOptions = {},
 ): Promise<void> {
   const xvfb = await startXvfb([...SIZES]);
   const stack = await startStack({
     allowedOrigins: [ORIGIN],
-    agentEnv: { DISPLAY: xvfb.display, AGENT_HELPER_CAPTURE_FRAME_RATE: String(FPS), ...env },
+    ...(options.recorderMode ? { recorderMode: options.recorderMode } : {}),
+    ...(options.recorderHosts ? { screenRecorderHosts: options.recorderHosts } : {}),
+    agentEnv: {
+      DISPLAY: xvfb.display,
+      AGENT_HELPER_CAPTURE_FRAME_RATE: String(FPS),
+      ...options.env,
+    },
   });
   try {
     await stack.agent.ffmpegProbed;
@@ -32,6 +48,7 @@ export async function withRecordingStack(
     const token = await stack.agentServer.issueToken(USER);
     await page.request("agentOpenConnect", {
       agentServerURI: stack.agentServer.wss3Url,
+      screenServer: stack.screenRecorder.address,
       JWTToken: token,
       userID: USER,
       retryDelay: "1",
@@ -75,18 +92,60 @@ export async function expectOk(
   return { sent, answered: Date.now() };
 }
 
-export function recordingsDir(s: Stack): string {
-  return `${s.spoolDir}/recordings`;
+/** A part as the ScreenRecorder stored it, with a local copy of its bytes for ffprobe. */
+export interface StoredPart {
+  readonly listing: RecordingListing;
+  readonly header: RecordingListing["header"] & { readonly startedAt: number };
+  /** What the agent's Finish said; absent while unfinished. */
+  readonly summary?: {
+    readonly sha256: string;
+    readonly bytes: number;
+    readonly frames: number;
+    readonly durationMs: number;
+    readonly endedAt: number;
+    readonly incompleteReason: string | null;
+  };
+  /** The downloaded bytes. */
+  readonly file: string;
 }
 
-export async function partRecords(s: Stack): Promise<Map<string, PartRecord>> {
-  const records = new Map<string, PartRecord>();
-  for await (const e of Deno.readDir(recordingsDir(s))) {
-    if (!e.name.endsWith(".mp4.json")) continue;
-    const r = JSON.parse(await Deno.readTextFile(`${recordingsDir(s)}/${e.name}`)) as PartRecord;
-    records.set(r.header.fileName, r);
+/**
+ * Waits until the agent has uploaded every part it holds (at most `timeoutMs`), then lists and
+ * downloads what the ScreenRecorder stored.
+ */
+export async function storedParts(s: Stack, timeoutMs = 30_000): Promise<Map<string, StoredPart>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drained = await Promise.race([
+    s.agent.upload.uploader.drained().then(() => true),
+    new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  assert(drained, `uploads still running: ${JSON.stringify(s.agent.upload.uploader.status())}`);
+  const dir = await Deno.makeTempDir({ dir: s.dir, prefix: "stored-" });
+  const parts = new Map<string, StoredPart>();
+  for (const listing of await s.screenRecorder.list()) {
+    const file = `${dir}/${listing.fileName}`;
+    await Deno.writeFile(file, await s.screenRecorder.read(listing.fileName));
+    const sum = listing.summary;
+    parts.set(listing.fileName, {
+      listing,
+      header: { ...listing.header, startedAt: listing.header.startedAtUnixMs },
+      ...(listing.finished && sum && listing.sha256 !== null && listing.size !== null
+        ? {
+          summary: {
+            sha256: listing.sha256,
+            bytes: listing.size,
+            frames: sum.frames,
+            durationMs: sum.durationMs,
+            endedAt: sum.endedAtUnixMs,
+            incompleteReason: sum.incompleteReason,
+          },
+        }
+        : {}),
+      file,
+    });
   }
-  return records;
+  return parts;
 }
 
 export function newRecBatches(s: Stack): Record<string, unknown>[] {

@@ -1,10 +1,12 @@
 /**
  * An operator's workstation and its platform in one process, for the tests that drive the JsSDK
  * end to end (tests/jssdk_test.ts in Deno, tests/browser_test.ts in Chromium): the reference
- * AgentServer on real TLS from a throw-away CA, and the real agent (its composition root, real
- * sockets) with that AgentServer on its allow-list, the CA as its `servers.caBundle`, and the
- * given web origins on `ws2.allowedOrigins`. AgentServer hands the agent's ws2 address out as
- * `agentHelperURI`, so the JsSDK finds the agent exactly as on a workstation.
+ * AgentServer and the reference ScreenRecorder on real TLS from a throw-away CA (sharing the
+ * token secret, so that the operator's token is good for both), and the real agent (its
+ * composition root, real sockets) with both on its allow-lists, the CA as its
+ * `servers.caBundle`, and the given web origins on `ws2.allowedOrigins`. AgentServer hands out
+ * the agent's ws2 address as `agentHelperURI` and the recorder's as `screenServer`, so the
+ * JsSDK finds both exactly as on a workstation.
  *
  * The agent can be stopped and started again on the same ws2 port while the rest lives on: an
  * agent restart, as a page that keeps its JsSDK open sees it. Part of the reference platform,
@@ -18,13 +20,26 @@ import {
   type ReferenceAgentServerOptions,
   startReferenceAgentServer,
 } from "../agent_server/mod.ts";
+import { generateTokenSecret } from "../agent_server/jwt.ts";
 import { makeTestPki, type TestPki } from "../pki/test_pki.ts";
+import {
+  type PlatformRecorder,
+  type RecorderMode,
+  startPlatformRecorder,
+} from "./platform_recorder.ts";
 
 export interface StackOptions {
   /** Exact origins the agent's ws2 lets in (a workplace server's `origin`). */
   readonly allowedOrigins: readonly string[];
   /** More options for the reference AgentServer. */
-  readonly agentServer?: Omit<ReferenceAgentServerOptions, "cert" | "key" | "agentHelperURI">;
+  readonly agentServer?: Omit<
+    ReferenceAgentServerOptions,
+    "cert" | "key" | "agentHelperURI" | "tokenSecret" | "screenServer"
+  >;
+  /** The ScreenRecorder in this process (default) or as its own, killable, process. */
+  readonly recorderMode?: RecorderMode;
+  /** More addresses on the agent's `servers.screenRecorderHosts` (e.g. a proxy's). */
+  readonly screenRecorderHosts?: readonly string[];
   /** More AGENT_HELPER_* variables for the agent (they win over the stack's). */
   readonly agentEnv?: Readonly<Record<string, string>>;
   /** Replaces parts of the agent's real system, e.g. a FakeClock to drive its retries. */
@@ -34,15 +49,20 @@ export interface StackOptions {
 export interface Stack {
   readonly pki: TestPki;
   readonly agentServer: ReferenceAgentServer;
+  readonly screenRecorder: PlatformRecorder;
+  /** The HS256 secret of the operator tokens, shared by AgentServer and the recorder. */
+  readonly tokenSecret: Uint8Array;
   /** The running agent; throws while it is stopped. */
   readonly agent: RunningAgent;
   /** The agent's ws2 port, the same across restarts. */
   readonly ws2Port: number;
   /** `ws://127.0.0.1:<ws2Port>/`, as AgentServer hands it to the JsSDK. */
   readonly agentHelperURI: string;
+  /** The stack's temporary directory (removed by `stop`). */
+  readonly dir: string;
   /** Where the agent writes its log files. */
   readonly logDir: string;
-  /** The agent's spool directory (recordings are files in `recordings/` under it). */
+  /** The agent's spool directory. */
   readonly spoolDir: string;
   /** Stops the agent only (AgentServer and the pages live on). */
   stopAgent(): Promise<void>;
@@ -53,7 +73,7 @@ export interface Stack {
 }
 
 /** A port free on 127.0.0.1 a moment ago (the agent binds it right after). */
-function freePort(): number {
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -67,11 +87,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await Deno.writeTextFile(caFile, pki.caPem);
   const ws2Port = freePort();
   const agentHelperURI = `ws://127.0.0.1:${ws2Port}/`;
+  const tokenSecret = generateTokenSecret();
+  const screenRecorder = await startPlatformRecorder({
+    dir,
+    pki,
+    tokenSecret,
+    mode: options.recorderMode ?? "in-process",
+  });
   const agentServer = startReferenceAgentServer({}, {
     ...options.agentServer,
     cert: pki.certPem,
     key: pki.keyPem,
     agentHelperURI,
+    tokenSecret,
+    screenServer: screenRecorder.address,
   });
 
   const sys = { ...realSystem(import.meta.url), ...options.system };
@@ -80,6 +109,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     AGENT_HELPER_HTTP_PORT: "0",
     AGENT_HELPER_WS2_ALLOWED_ORIGINS: options.allowedOrigins.join(","),
     AGENT_HELPER_SERVERS_AGENT_SERVER_HOSTS: `localhost:${agentServer.port}`,
+    AGENT_HELPER_SERVERS_SCREEN_RECORDER_HOSTS: [
+      screenRecorder.address,
+      ...options.screenRecorderHosts ?? [],
+    ].join(","),
     AGENT_HELPER_SERVERS_CA_BUNDLE: caFile,
     AGENT_HELPER_LOG_DIRECTORY: `${dir}/logs`,
     AGENT_HELPER_LOG_CONSOLE: "false",
@@ -102,18 +135,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     agent = await launch();
   } catch (e) {
     await agentServer.stop();
+    await screenRecorder.stop();
     await Deno.remove(dir, { recursive: true });
     throw e;
   }
   return {
     pki,
     agentServer,
+    screenRecorder,
+    tokenSecret,
     get agent(): RunningAgent {
       if (!agent) throw new Error("the agent is stopped");
       return agent;
     },
     ws2Port,
     agentHelperURI,
+    dir,
     logDir: `${dir}/logs`,
     spoolDir: `${dir}/spool`,
     stopAgent: async () => {
@@ -130,6 +167,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       agent = null;
       await running?.stop();
       await agentServer.stop();
+      await screenRecorder.stop();
       await Deno.remove(dir, { recursive: true });
     },
   };
