@@ -15,12 +15,19 @@ import { freePort } from "../src/platform/workplace/stack.ts";
 import type { Stack } from "../src/platform/workplace/stack.ts";
 import { startTcpProxy } from "../src/testing/tcp_proxy.ts";
 import { startXvfb } from "../src/testing/xvfb.ts";
+import { getLogger } from "@logtape/logtape";
+import { createHash } from "node:crypto";
+import { createSpool } from "../src/spool/spool.ts";
+import { samplePartHeader } from "../src/testing/part_header.ts";
 import {
   expectOk,
   FPS,
+  newRecBatches,
+  register,
   sleep,
   type StoredPart,
   storedParts,
+  USER,
   withRecordingStack,
 } from "./support/recording_stack.ts";
 
@@ -198,5 +205,66 @@ Deno.test({
       await agent.stop();
       await xvfb.stop();
     }
+  },
+});
+
+Deno.test({
+  name: "upload: a full spool stops capture cleanly, is reported, and loses nothing",
+  ...real,
+  async fn() {
+    const cap = 16 * 1024 * 1024; // the smallest spool.maxBytes
+    await withRecordingStack(async (s) => {
+      // A previous run left almost a full spool, and the recorder is down: nothing drains.
+      await s.screenRecorder.stop();
+      await s.stopAgent();
+      const leftover = createSpool({ log: getLogger(["test"]) }, {
+        directory: `${s.spoolDir}/upload`,
+        maxBytes: cap,
+      });
+      await leftover.recover();
+      const old = await leftover.create("old.d0.p0.mp4", {
+        header: samplePartHeader("old.d0.p0.mp4"),
+        target: { recorder: "", tenantId: "", operatorId: USER, sessionId: "" },
+      });
+      // Room for a few fragments of an idle screen (about 1–3 KB each), then full.
+      const room = 12_000;
+      const filler = crypto.getRandomValues(new Uint8Array(60_000));
+      const hash = createHash("sha256");
+      while (old.size() < cap - room) {
+        const piece = filler.subarray(0, Math.min(filler.length, cap - room - old.size()));
+        await old.append(piece, Date.now());
+        hash.update(piece);
+      }
+      await old.seal({});
+      await s.startAgent();
+      await register(s);
+
+      await expectOk(s, "startScreenRecord", { segmentId: "full" });
+      const deadline = Date.now() + 60_000;
+      while (s.agent.recorder.status().state !== "idle") {
+        assert(Date.now() < deadline, "capture did not stop at the cap");
+        await sleep(250);
+      }
+      const reported = newRecBatches(s).filter((d) => d.result === "error");
+      assert(reported.length >= 1, "AgentServer was told");
+      assertMatch(String(reported[0]!.resultDesc), /the spool is full .*spool\.maxBytes/);
+      assert(s.agent.upload.spool.usedBytes() <= cap, "the cap held");
+      // Nothing was corrupted: once the recorder is back, everything uploads and plays.
+      await s.screenRecorder.start();
+      const parts = await storedParts(s, 60_000);
+      const stored = parts.get("old.d0.p0.mp4");
+      assertEquals(stored?.summary?.sha256, hash.digest("hex"), "the old part, intact");
+      for (const p of parts.values()) {
+        if (!p.listing.fileName.startsWith("full.")) continue;
+        assertEquals(await sha256File(p.file), p.summary?.sha256);
+        assertEquals(await decodeErrors(p.file), "", `${p.listing.fileName} plays to its end`);
+      }
+      assert([...parts.keys()].some((n) => n.startsWith("full.")), "the new parts were kept");
+      assertEquals(s.agent.upload.spool.usedBytes(), 0);
+      // With room again, recording works again.
+      await expectOk(s, "startScreenRecord", { segmentId: "after" });
+      await sleep(2_000);
+      await expectOk(s, "stopScreenRecord", {});
+    }, { env: { AGENT_HELPER_SPOOL_MAX_BYTES: String(cap) } });
   },
 });

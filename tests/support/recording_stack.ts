@@ -43,24 +43,32 @@ export async function withRecordingStack(
     },
   });
   try {
-    await stack.agent.ffmpegProbed;
-    const page = await connectWs2(stack.ws2Port, ORIGIN);
-    const token = await stack.agentServer.issueToken(USER);
-    await page.request("agentOpenConnect", {
-      agentServerURI: stack.agentServer.wss3Url,
-      screenServer: stack.screenRecorder.address,
-      JWTToken: token,
-      userID: USER,
-      retryDelay: "1",
-    });
-    await page.waitFor(isState("active"));
-    await stack.agentServer.waitForState(USER, "active");
-    page.close();
+    await register(stack);
     await body(stack, xvfb);
   } finally {
     await stack.stop();
     await xvfb.stop();
   }
+}
+
+/** Registers USER as the web workplace does (again after an agent restart). */
+export async function register(stack: Stack): Promise<void> {
+  await stack.agent.ffmpegProbed;
+  const since = Date.now();
+  const page = await connectWs2(stack.ws2Port, ORIGIN);
+  const token = await stack.agentServer.issueToken(USER);
+  await page.request("agentOpenConnect", {
+    agentServerURI: stack.agentServer.wss3Url,
+    screenServer: stack.screenRecorder.address,
+    JWTToken: token,
+    userID: USER,
+    retryDelay: "1",
+  });
+  await page.waitFor(isState("active"));
+  await stack.agentServer.waitForStateChange(
+    (c) => c.userID === USER && c.state === "active" && c.at >= since,
+  );
+  page.close();
 }
 
 export interface Reply {
