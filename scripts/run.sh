@@ -3,8 +3,8 @@
 #   scripts/run.sh demo   run the main job (the demo on embedded defaults)
 #   scripts/run.sh test   run every check and the whole test suite (what CI runs)
 # Each installs what it needs first: npm packages when node_modules is missing or stale, and
-# Debian packages (ffmpeg; for tests xvfb, xrandr, xdpyinfo, prometheus for promtool, chromium) when
-# missing and root;
+# Debian packages (ffmpeg; for the demo without a desktop xvfb and chromium; for tests also xrandr,
+# xdpyinfo, prometheus for promtool) when missing and root;
 # otherwise it names the package to install and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,7 +69,12 @@ case "${1:-}" in
   demo)
     shift
     ensure_node_modules
-    ensure_debian ffmpeg:ffmpeg
+    # Without a desktop the demo brings its own display (Xvfb) showing a scene in Chromium.
+    if [ -z "${DISPLAY:-}" ]; then
+      ensure_debian ffmpeg:ffmpeg xvfb:Xvfb chromium:chromium
+    else
+      ensure_debian ffmpeg:ffmpeg
+    fi
     exec node_modules/.bin/deno run --allow-all main.ts demo "$@"
     ;;
   test)

@@ -213,14 +213,6 @@ Deno.test("cli: a missing servers.caBundle exits 5 naming the file", async () =>
   }
 });
 
-Deno.test("cli: demo on embedded defaults is healthy and exits 0", async () => {
-  const r = await cli(["demo"], { AGENT_HELPER_WS2_PORT: "1" });
-  assertEquals(r.code, 0, r.stdout + r.stderr);
-  assertStringIncludes(r.stdout, "demo OK");
-  assertMatch(r.stdout, /GET \/healthz\s+200 ok/);
-  assertMatch(r.stdout, /registration\s+helper says active, AgentServer says active/);
-});
-
 Deno.test("cli: doctor prints a verdict per line with fixes, exit 4 on FAIL", async () => {
   const c = await tempConfig({
     ffmpeg: { path: "/nonexistent/ffmpeg" },

@@ -24,7 +24,7 @@ import {
 } from "./bare_ffmpeg.ts";
 import { type Candidate, CANDIDATES } from "./candidates.ts";
 import { clockTicksPerSecond, type Ssim, ssim, startXvfb } from "./measure.ts";
-import { type SceneDensity, startOfficeScene } from "./scene.ts";
+import { type SceneDensity, startOfficeScene } from "../../src/platform/workplace/office_scene.ts";
 
 const WIDTH = 1920;
 const HEIGHT = 1080;

@@ -23,7 +23,7 @@ import type { Monitor } from "../../src/workstation/displays.ts";
 import { x11DisplayLister } from "../../src/workstation/displays_x11.ts";
 import { captureWithReference, spawnFfmpeg } from "./bare_ffmpeg.ts";
 import { clockTicksPerSecond, kbitPerSecond, measureWindow, ssim, startXvfb } from "./measure.ts";
-import { startOfficeScene } from "./scene.ts";
+import { startOfficeScene } from "../../src/platform/workplace/office_scene.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -11,7 +11,7 @@ Usage: agent-helper [command] [options]
 
 Commands:
   run             run the agent (the default)
-  demo            start the agent and the reference platform; connect it like a web page
+  demo            the agent and the reference platform end to end: connect, record, upload
   doctor          check config, ports, directories, ffmpeg and the display; each line with its fix
   config check    validate the configuration and list every problem
   config print    print the effective configuration (secrets masked)
@@ -29,15 +29,21 @@ on http://127.0.0.1:<http.port>/ (healthz, readyz, metrics, status), logs in log
 
 ${CONFIG_OPTION}
 `,
-  demo: `Usage: agent-helper demo [--keep]
+  demo: `Usage: agent-helper demo [--seconds N] [--monitors N] [--fps N] [--keep]
 
-Starts the agent on built-in defaults (free ports, temporary log and spool directories,
-no config file) beside the reference platform (an AgentServer on TLS from a CA made for the
-run), checks its health and readiness over HTTP, lets a JsSDK web page connect it to
-AgentServer, has AgentServer send it commands, logs the operator out, and stops. Exit 0 only
-when every step worked.
+The whole product on this machine. Starts the agent on built-in defaults (free ports,
+temporary log and spool directories, no config file) beside the reference platform (an
+AgentServer and a ScreenRecorder on TLS from a CA made for the run); without a display, an
+Xvfb display of its own showing an office-like scene in Chromium. Checks the agent's health
+over HTTP, lets a JsSDK web page connect it to AgentServer, records every monitor through
+start, restart (a new segment), pause, resume and stop, waits for the uploads, checks every
+stored file (SHA-256, frames) and prints a summary with the playback page's address.
+Exit 0 only when every check passed.
 
-  --keep          keep running until Ctrl-C
+  --seconds N     length of the recording, 8-3600 (default 20)
+  --monitors N    monitors of the demo's own display, 1-4 (default 2; ignored on a desktop)
+  --fps N         frame rate, 1-30 (default 5)
+  --keep          keep the platform and the playback page running until Ctrl-C
 `,
   doctor: `Usage: agent-helper doctor [--config PATH] [--json]
 

@@ -12,6 +12,7 @@ import { hasFailure, renderFindings } from "../doctor/report.ts";
 import { Redactor } from "../log/redact.ts";
 import { PRODUCT_VERSION, VERSION } from "../version.ts";
 
+import { parseDemoOptions } from "./demo_options.ts";
 import { EXIT, type ExitCode } from "./exit_codes.ts";
 import { HELP } from "./help.ts";
 
@@ -24,12 +25,15 @@ const OPTIONS = {
   config: { type: "string" },
   json: { type: "boolean" },
   keep: { type: "boolean" },
+  seconds: { type: "string" },
+  monitors: { type: "string" },
+  fps: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   run: ["config", "help"],
-  demo: ["keep", "help"],
+  demo: ["keep", "seconds", "monitors", "fps", "help"],
   doctor: ["config", "json", "help"],
   config: ["config", "help"],
   version: ["json", "help"],
@@ -114,9 +118,14 @@ async function doctor(
  * statically it stayed loaded in every `run` as well, about a quarter of the agent's memory
  * (measured: 98 → 74 MB RSS idle). So it is loaded only when asked for.
  */
-async function runDemoLazily(deps: CliDeps, keep: boolean): Promise<ExitCode> {
+async function runDemoLazily(
+  deps: CliDeps,
+  raw: { keep?: boolean; seconds?: string; monitors?: string; fps?: string },
+): Promise<ExitCode> {
+  const options = parseDemoOptions(raw);
+  if (!options.ok) throw new UsageError(options.error);
   const { runDemo } = await import("./demo.ts");
-  return await runDemo(deps, { keep });
+  return await runDemo(deps, options.options);
 }
 
 export async function main(argv: readonly string[], deps: CliDeps): Promise<ExitCode> {
@@ -148,7 +157,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<Exit
       case "run":
         return await run(deps, values.config);
       case "demo":
-        return await runDemoLazily(deps, values.keep ?? false);
+        return await runDemoLazily(deps, values);
       case "doctor":
         return await doctor(deps, values.config, values.json ?? false);
       case "config":

@@ -1,5 +1,6 @@
 /**
- * The benchmark's office-like scene on one X screen: Debian's Chromium, headful, in a kiosk window
+ * The office-like scene on one X screen (the recording benchmark's, and what `demo` shows on
+ * its own display): Debian's Chromium, headful, in a kiosk window
  * covering the screen, showing office_scene.html (a CRM form being typed into, a scrolling
  * table, a clock). Call once per screen for several monitors (`:N.0`, `:N.1`, …): one browser
  * each, as an operator with two monitors would have two windows.
@@ -11,8 +12,7 @@
  */
 import { Buffer } from "node:buffer";
 import { type BrowserContext, chromium } from "playwright-core";
-
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+import { CHROMIUM_PATH } from "../../testing/chromium.ts";
 
 export interface SceneOptions {
   /** X display of the screen to fill, e.g. ":123.0". */
