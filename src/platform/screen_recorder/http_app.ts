@@ -3,6 +3,9 @@
  * recording's committed bytes as video/mp4 with range requests, so a browser can play (MSE) or
  * seek in a recording while it is still being uploaded. Read-only.
  *
+ *   GET /  (and its assets)
+ *       the supervisors' page: search, and synchronised playback of a segment's monitors
+ *       (page.ts, web/)
  *   GET /api/recordings?operator=&interaction=&segment=&from=&to=
  *       from/to: Unix ms, inclusive, against the Header's started_at_unix_ms
  *       each entry: a `RecordingInfo` (Header, committed offset, finish result and `summary`,
@@ -12,6 +15,7 @@
  */
 import { Hono } from "hono";
 import { fileNameProblem } from "./file_name.ts";
+import { addPageRoutes } from "./page.ts";
 import { decideRange } from "./range.ts";
 import type { RecordingInfo, RecordingStore } from "./store.ts";
 
@@ -59,8 +63,35 @@ function parseFilter(query: Record<string, string>): Parsed<ListFilter> {
   return { ok: true, value: filter };
 }
 
-export function createHttpApp(store: RecordingStore): Hono {
+export interface HttpAppOptions {
+  /**
+   * Host names the `Host` header may carry (any port); absent: any. Bound to loopback, the
+   * recorder takes only `127.0.0.1` and `localhost`, so that a web page that rebinds its own
+   * domain to 127.0.0.1 cannot read recordings (DNS rebinding).
+   */
+  readonly allowedHostNames?: readonly string[];
+}
+
+/** The host name of a `Host` header value (`[::1]:80` → `[::1]`), lower case. */
+function hostName(host: string): string {
+  const h = host.trim().toLowerCase();
+  return h.startsWith("[") ? h.slice(0, h.indexOf("]") + 1) : h.replace(/:\d*$/, "");
+}
+
+export function createHttpApp(store: RecordingStore, options: HttpAppOptions = {}): Hono {
   const app = new Hono();
+  const allowed = options.allowedHostNames;
+  app.use("*", async (c, next) => {
+    if (allowed && !allowed.includes(hostName(c.req.header("host") ?? ""))) {
+      return c.text("forbidden host\n", 403);
+    }
+    return await next();
+  });
+  app.use("*", async (c, next) => {
+    await next();
+    c.res.headers.set("X-Content-Type-Options", "nosniff");
+  });
+  addPageRoutes(app);
 
   app.get("/api/recordings", async (c) => {
     const filter = parseFilter(c.req.query());

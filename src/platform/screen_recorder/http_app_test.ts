@@ -1,5 +1,6 @@
 /** The HTTP side against a real recorder: listing filters, playback with ranges. */
 import { assert, assertEquals } from "../../testing/assert.ts";
+import { rawRequest } from "../../testing/raw_http.ts";
 import type { RecordingHeader } from "./header.ts";
 import type { RecordingListing } from "./http_app.ts";
 import type { RecordingStore, RecordingSummary } from "./store.ts";
@@ -124,10 +125,35 @@ Deno.test("http: recordings play with ranges (206, 416, HEAD) and unknown ones a
     assertEquals(headPart.headers.get("content-range"), "bytes 0-0/1000000");
     await headPart.body?.cancel();
 
-    for (const unknown of ["nope.mp4", "..", "a%2Fb"]) {
+    // ("/recordings/.." would be normalised by fetch to "/", the page.)
+    for (const unknown of ["nope.mp4", "..%2Fstate", "a%2Fb"]) {
       const res = await fetch(`${base}/${unknown}`);
       assertEquals(res.status, 404, unknown);
       await res.body?.cancel();
+    }
+  } finally {
+    await t.dispose();
+  }
+});
+
+Deno.test("http: bound to loopback, only loopback host names are served (no DNS rebinding)", async () => {
+  const t = await startTestRecorder();
+  try {
+    const port = t.recorder.httpPort;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, "LOCALHOST"]) {
+      const ok = await rawRequest(
+        port,
+        `GET /api/recordings HTTP/1.1\nHost: ${host}\nConnection: close`,
+      );
+      assertEquals(ok.status, 200, host);
+    }
+    for (const host of [`evil.example.com:${port}`, "127.0.0.1.evil.example.com", ""]) {
+      const r = await rawRequest(
+        port,
+        `GET /api/recordings HTTP/1.1\nHost: ${host}\nConnection: close`,
+      );
+      assertEquals(r.status, 403, host);
+      assertEquals(r.body, "forbidden host\n");
     }
   } finally {
     await t.dispose();

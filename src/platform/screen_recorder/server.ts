@@ -76,7 +76,10 @@ export async function startScreenRecorder(
     throw e;
   }
 
-  const app = createHttpApp(store);
+  const app = createHttpApp(
+    store,
+    host === "127.0.0.1" ? { allowedHostNames: ["127.0.0.1", "localhost"] } : {},
+  );
   let http: Deno.HttpServer<Deno.NetAddr>;
   try {
     http = Deno.serve({
