@@ -4,7 +4,7 @@
 #   scripts/run.sh test   run every check and the whole test suite (what CI runs)
 # Each installs what it needs first: npm packages when node_modules is missing or stale, and
 # Debian packages (ffmpeg; for the demo without a desktop xvfb and chromium; for tests also xrandr,
-# xdpyinfo, prometheus for promtool) when missing and root;
+# xdpyinfo, prometheus for promtool, unzip) when missing and root;
 # otherwise it names the package to install and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,7 +79,7 @@ case "${1:-}" in
     ;;
   test)
     ensure_node_modules
-    ensure_debian ffmpeg:ffmpeg xvfb:Xvfb x11-xserver-utils:xrandr x11-utils:xdpyinfo prometheus:promtool chromium:chromium
+    ensure_debian ffmpeg:ffmpeg xvfb:Xvfb x11-xserver-utils:xrandr x11-utils:xdpyinfo prometheus:promtool chromium:chromium unzip:unzip
     run_tests
     ;;
   *)

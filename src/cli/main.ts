@@ -114,18 +114,29 @@ async function doctor(
 }
 
 /**
- * `demo` brings the whole reference platform (AgentServer, PKI, JWT, the JsSDK); imported
- * statically it stayed loaded in every `run` as well, about a quarter of the agent's memory
- * (measured: 98 → 74 MB RSS idle). So it is loaded only when asked for.
+ * `demo` brings the whole reference platform (AgentServer, ScreenRecorder, PKI, the JsSDK,
+ * playwright); imported statically it stayed loaded in every `run` as well, about a quarter of
+ * the agent's memory (measured: 98 → 74 MB RSS idle). So it is loaded only when asked for, and
+ * named through a variable so that `deno compile` leaves it out of the release binary.
  */
+const DEMO_MODULE = "./demo.ts";
+
 async function runDemoLazily(
   deps: CliDeps,
   raw: { keep?: boolean; seconds?: string; monitors?: string; fps?: string },
 ): Promise<ExitCode> {
   const options = parseDemoOptions(raw);
   if (!options.ok) throw new UsageError(options.error);
-  const { runDemo } = await import("./demo.ts");
-  return await runDemo(deps, options.options);
+  let demo: typeof import("./demo.ts");
+  try {
+    demo = await import(DEMO_MODULE);
+  } catch {
+    throw new UsageError(
+      "demo needs the reference platform, which the release binary leaves out: run it from " +
+        "the source tree (scripts/run.sh demo)",
+    );
+  }
+  return await demo.runDemo(deps, options.options);
 }
 
 export async function main(argv: readonly string[], deps: CliDeps): Promise<ExitCode> {

@@ -40,6 +40,8 @@ export interface AgentProcessOptions {
   readonly display: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly recorderMode?: RecorderMode;
+  /** A built agent executable to run instead of `deno run main.ts`. */
+  readonly executable?: string;
 }
 
 const ORIGIN = "https://workplace.example.com";
@@ -65,8 +67,8 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
   const ws2Port = 20_000 + Math.floor(Math.random() * 20_000);
   const userID = crypto.randomUUID();
   const spawn = () =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", v8FlagsArg(), "main.ts", "run"],
+    new Deno.Command(options.executable ?? Deno.execPath(), {
+      args: options.executable ? ["run"] : ["run", "--allow-all", v8FlagsArg(), "main.ts", "run"],
       cwd: new URL("../..", import.meta.url).pathname,
       clearEnv: true,
       env: {
