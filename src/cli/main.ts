@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { startAgent, StartupError } from "../app/agent.ts";
 import type { SystemDeps } from "../app/system.ts";
+import type { TimerId } from "../clock/clock.ts";
 import { loadConfig, type LoadConfigResult } from "../config/load.ts";
 import { formatProblems } from "../config/problems.ts";
 import { runDoctor } from "../doctor/checks.ts";
@@ -61,9 +62,24 @@ async function run(deps: CliDeps, configPath: string | undefined): Promise<ExitC
   });
   const signal = await deps.stopSignal;
   deps.writeStderr(`${signal}: stopping\n`);
-  await agent.stop();
+  // Encoders finish their fragments, parts are sealed, finished ones get a few seconds to
+  // upload, pending commands are answered, then the registration closes: all well inside what
+  // a service manager waits before it kills (systemd: 90 s; Windows: 20 s by default).
+  let timer: TimerId | undefined;
+  const stopped = await Promise.race([
+    agent.stop().then(() => true),
+    new Promise<false>((r) => (timer = deps.clock.setTimeout(() => r(false), STOP_BUDGET_MS))),
+  ]);
+  if (timer !== undefined) deps.clock.clearTimeout(timer);
+  if (!stopped) {
+    deps.writeStderr(`agent-helper: stopping took over ${STOP_BUDGET_MS / 1000} s; exiting\n`);
+    return EXIT.failure;
+  }
   return EXIT.ok;
 }
+
+/** The longest a stop may take before the process exits regardless. */
+const STOP_BUDGET_MS = 15_000;
 
 function configCommand(
   deps: CliDeps,
