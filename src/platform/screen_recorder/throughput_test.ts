@@ -1,8 +1,9 @@
 /**
- * Group commit keeps a large upload fast: a file of SCREENREC_BENCH_MIB MiB (default 64; the
- * design target is 1 GiB) in chunks of SCREENREC_BENCH_CHUNK_KIB KiB (default 512) over loopback
- * TLS, every byte fdatasynced before it is acknowledged, at ≥ 50 MB/s (SCREENREC_MIN_MBPS to
- * change the floor on a slow machine).
+ * A large upload through group commit: a file of SCREENREC_BENCH_MIB MiB (default 64) in chunks
+ * of SCREENREC_BENCH_CHUNK_KIB KiB (default 512) over loopback TLS, every byte fdatasynced
+ * before it is acknowledged, committed whole and finished. How fast is a benchmark's question,
+ * not a test's (scripts/bench/upload.ts, docs/benchmarks.md); with SCREENREC_BENCH_MIB set the
+ * rate is printed.
  */
 import { createHash } from "node:crypto";
 import { status } from "@grpc/grpc-js";
@@ -12,9 +13,8 @@ import { patternBytes, sampleProtoHeader } from "./test_support.ts";
 
 const MIB = 1024 * 1024;
 
-Deno.test("throughput: a large upload is committed at ≥ 50 MB/s", async () => {
+Deno.test("throughput: a large upload in many chunks is committed whole and finished", async () => {
   const totalMiB = Number(Deno.env.get("SCREENREC_BENCH_MIB") ?? "64");
-  const minMBps = Number(Deno.env.get("SCREENREC_MIN_MBPS") ?? "50");
   const chunkSize = Number(Deno.env.get("SCREENREC_BENCH_CHUNK_KIB") ?? "512") * 1024;
   const total = totalMiB * MIB;
   // One pattern block reused: the recorder cannot tell, and the test stays light on memory.
@@ -39,13 +39,12 @@ Deno.test("throughput: a large upload is committed at ≥ 50 MB/s", async () => 
     assertEquals((await s.status).code, status.OK);
     assert(replies.some((r) => r.kind.case === "finished"), "Finished");
     const info = await t.recorder.store.get(sampleProtoHeader().fileName);
-    assertEquals(info?.size, total);
+    assertEquals([info?.size, info?.committed, info?.finished], [total, total, true]);
     const mbps = total / 1e6 / seconds;
     if (Deno.env.get("SCREENREC_BENCH_MIB") !== undefined) {
       const line = `${totalMiB} MiB in ${seconds.toFixed(2)} s: ${mbps.toFixed(1)} MB/s\n`;
       Deno.stderr.writeSync(new TextEncoder().encode(line));
     }
-    assert(mbps >= minMBps, `${mbps.toFixed(1)} MB/s is below ${minMBps} MB/s`);
   } finally {
     await t.dispose();
   }
