@@ -59,6 +59,8 @@ export function compileArgs(t: Target, output: string, entry: string): string[] 
     // of embedded files instead of ~250 MB.
     "--bundle",
     "--no-check",
+    // The logon task starts it in the operator's session: no console window to close by mistake.
+    ...(t.os === "windows" ? ["--no-terminal"] : []),
     entry,
   ];
 }

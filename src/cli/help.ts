@@ -17,6 +17,11 @@ Commands:
   config print    print the effective configuration (secrets masked)
   version         print the version
 
+Service, for the user who runs the command, in that user's graphical session:
+  install-service     start the agent at each login of this user, and now
+  uninstall-service   stop it and remove what install-service made
+  service-status      installed? running? what listens on the agent's ports?
+
 Options:
   -h, --help      help for a command (agent-helper doctor --help)
 
@@ -64,6 +69,36 @@ ${CONFIG_OPTION}
 
 Environment overrides (each config key has one; lists are comma-separated):
 ${ENV_KEYS.map((k) => `  ${k.name.padEnd(44)} ${k.path.join(".")}`).join("\n")}
+`,
+  "install-service": `Usage: agent-helper install-service [--config PATH]
+
+Installs the agent as a per-user background service of the user who runs it, started in that
+user's graphical session at each login (it records the desktop, so never as a system service):
+Linux: a systemd user unit bound to graphical-session.target; macOS: a LaunchAgent (then allow
+Screen Recording in System Settings); Windows: a Task Scheduler logon task. Starts it now when
+it can, and says how to start it later when it cannot. Installing again replaces it.
+The config must be valid (exit 3 otherwise). AGENT_HELPER_* variables of this shell do not
+reach the service: put settings in the config file. Exit 5 when a step failed. See
+docs/service.md.
+
+  --config PATH   the config file the service reads, recorded in the service as --config
+                  (default: AGENT_HELPER_CONFIG, else the OS-standard file, looked for at each start)
+`,
+  "uninstall-service": `Usage: agent-helper uninstall-service [--config PATH]
+
+Stops the service and removes everything install-service made, then checks that the agent's
+ports are closed. The config, logs and spool stay. Exit 0 also when nothing was installed;
+exit 5 when a step failed.
+
+  --config PATH   the config whose ports are checked (default: the one the service read)
+`,
+  "service-status": `Usage: agent-helper service-status [--config PATH] [--json]
+
+OK / WARN / FAIL for the service: installed, its command, enabled, running, and what listens
+on the agent's ports (127.0.0.1 only). Exit 4 when anything FAILs, not installed included.
+
+  --config PATH   the config whose ports are checked (default: the one the service reads)
+  --json          print the findings as JSON
 `,
   version: `Usage: agent-helper version [--json]
 

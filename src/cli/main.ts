@@ -11,6 +11,8 @@ import { formatProblems } from "../config/problems.ts";
 import { runDoctor } from "../doctor/checks.ts";
 import { hasFailure, renderFindings } from "../doctor/report.ts";
 import { Redactor } from "../log/redact.ts";
+import { serviceCommand } from "../service/commands.ts";
+import { denoServiceHost } from "../service/host.ts";
 import { PRODUCT_VERSION, VERSION } from "../version.ts";
 
 import { parseDemoOptions } from "./demo_options.ts";
@@ -38,6 +40,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   doctor: ["config", "json", "help"],
   config: ["config", "help"],
   version: ["json", "help"],
+  "install-service": ["config", "help"],
+  "uninstall-service": ["config", "help"],
+  "service-status": ["config", "json", "help"],
   help: ["help"],
 };
 
@@ -191,6 +196,13 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<Exit
         return configCommand(deps, rest[0], values.config);
       case "version":
         return version(deps, values.json ?? false);
+      case "install-service":
+      case "uninstall-service":
+      case "service-status":
+        return await serviceCommand(deps, denoServiceHost, command, {
+          configPath: values.config,
+          json: values.json,
+        });
     }
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
