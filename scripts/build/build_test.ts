@@ -88,6 +88,6 @@ Deno.test("build: what cannot work is refused with what to do, never a stack tra
     const r = await build(args, env);
     assertEquals(r.code, code, r.out);
     assertMatch(r.out, message);
-    assert(!/Stack backtrace|    at /.test(r.out), r.out);
+    assert(!/Stack backtrace| {4}at /.test(r.out), r.out);
   }
 });
