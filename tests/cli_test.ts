@@ -220,14 +220,29 @@ Deno.test("cli: doctor prints a verdict per line with fixes, exit 4 on FAIL", as
     spool: { directory: "spool" },
   });
   try {
-    const r = await cli(["doctor", "--config", c.path, "--json"], { DISPLAY: "" });
+    const r = await cli(["doctor", "--config", c.path, "--json"], {
+      DISPLAY: "",
+      XDG_CONFIG_HOME: c.dir, // no systemd unit of the developer's own
+    });
     assertEquals(r.code, 4, r.stderr);
-    const findings = JSON.parse(r.stdout) as { verdict: string; topic: string; fix?: string }[];
+    const findings = JSON.parse(r.stdout) as {
+      verdict: string;
+      topic: string;
+      detail: string;
+      fix?: string;
+    }[];
     const ffmpeg = findings.find((f) => f.topic === "ffmpeg");
     assertEquals(ffmpeg?.verdict, "FAIL");
     assertStringIncludes(ffmpeg?.fix ?? "", "ffmpeg.path");
     assert(findings.filter((f) => f.verdict !== "OK").every((f) => (f.fix ?? "") !== ""));
     assertEquals(findings.find((f) => f.topic === "log directory")?.verdict, "OK");
+    const recorder = findings.find((f) => f.detail.includes("servers.screenRecorderHosts"));
+    assertEquals(recorder?.verdict, "WARN");
+    assertStringIncludes(recorder?.detail ?? "", "uploads will be refused");
+    assertEquals(findings.find((f) => f.topic === "spool")?.verdict, "OK");
+    const service = findings.find((f) => f.topic === "service");
+    assertEquals(service?.verdict, "WARN");
+    assertStringIncludes(service?.fix ?? "", "agent-helper install-service");
   } finally {
     await Deno.remove(c.dir, { recursive: true });
   }
@@ -243,14 +258,77 @@ Deno.test("cli: doctor captures a frame of a real X display (Xvfb)", async () =>
     http: { port: 0 },
   });
   try {
-    const r = await cli(["doctor", "--config", c.path], { DISPLAY: x.display });
+    const r = await cli(["doctor", "--config", c.path], {
+      DISPLAY: x.display,
+      XDG_CONFIG_HOME: c.dir,
+    });
     assertMatch(
       r.stdout,
       new RegExp(`OK\\s+display\\s+captured one frame of ${x.display}, 1024x768`),
     );
+    assertMatch(r.stdout, /OK\s+monitors\s+1: 1024x768 \(primary\) at 0,0/);
+    assertMatch(r.stdout, /OK\s+H\.264\s+recordings use /);
     assertEquals(r.code, 0, r.stdout);
   } finally {
     await x.stop();
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: doctor dials the configured servers: TLS verified with the CA bundle, or refused", async () => {
+  const { makeTestPki } = await import("../src/platform/pki/test_pki.ts");
+  const pki = await makeTestPki({ hosts: ["127.0.0.1"], validDays: 60 });
+  const server = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: pki.certPem,
+    key: pki.keyPem,
+    alpnProtocols: ["h2"],
+  });
+  const conns: Deno.TlsConn[] = [];
+  const accepting = (async () => {
+    for await (const conn of server) {
+      conns.push(conn);
+      conn.handshake().catch(() => {});
+    }
+  })();
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closedPort = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const port = (server.addr as Deno.NetAddr).port;
+  const c = await tempConfig({
+    ffmpeg: { path: "/nonexistent/ffmpeg" },
+    log: { directory: "logs" },
+    spool: { directory: "spool" },
+    servers: {
+      agentServerHosts: [`127.0.0.1:${closedPort}`],
+      screenRecorderHosts: [`127.0.0.1:${port}`],
+      caBundle: "ca.pem",
+    },
+  });
+  await Deno.writeTextFile(`${c.dir}/ca.pem`, pki.caPem);
+  try {
+    const r = await cli(["doctor", "--config", c.path], { DISPLAY: "", XDG_CONFIG_HOME: c.dir });
+    assertEquals(r.code, 4, r.stdout);
+    assertMatch(r.stdout, /OK\s+CA bundle\s+\S+ca\.pem: 1 certificate\(s\), earliest expiry /);
+    assertMatch(
+      r.stdout,
+      new RegExp(
+        `OK\\s+ScreenRecorder\\s+127\\.0\\.0\\.1:${port}: TLS verified; CN=127\\.0\\.0\\.1, issued by CN=AgentHelper Test CA, valid until \\S+; ALPN h2`,
+      ),
+    );
+    assertMatch(
+      r.stdout,
+      new RegExp(`FAIL\\s+AgentServer\\s+127\\.0\\.0\\.1:${closedPort}: connection refused`),
+    );
+  } finally {
+    server.close();
+    for (const conn of conns) {
+      try {
+        conn.close();
+      } catch { /* closed already */ }
+    }
+    await accepting.catch(() => {});
     await Deno.remove(c.dir, { recursive: true });
   }
 });

@@ -122,7 +122,11 @@ Deno.test({
         const gap = s2b.header.offsetMs - (s2a.header.offsetMs + s2a.summary!.durationMs);
         assert(gap >= 4_500 && gap <= 6_500, `pause gap on the timeline: ${gap} ms`);
         assert(s2b.summary!.endedAt <= tStop + 2 * FRAME_MS);
-        assert(Math.abs(s2b.summary!.frames - (FPS * (tStop - tResume)) / 1000) <= 3);
+        // Capture resumes as soon as ffmpeg is up again: its start-up is the only delay, under
+        // a second even on a busy machine; from then on the frames match the part's duration
+        // (checked above).
+        const resumeDelay = s2b.header.startedAt - tResume;
+        assert(resumeDelay <= 1_500, `first frame ${resumeDelay} ms after the resume was sent`);
       }
     });
   },

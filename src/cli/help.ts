@@ -12,7 +12,7 @@ Usage: agent-helper [command] [options]
 Commands:
   run             run the agent (the default)
   demo            the agent and the reference platform end to end: connect, record, upload
-  doctor          check config, ports, directories, ffmpeg and the display; each line with its fix
+  doctor          check everything the agent needs; each line OK / WARN / FAIL with its fix
   config check    validate the configuration and list every problem
   config print    print the effective configuration (secrets masked)
   version         print the version
@@ -53,8 +53,9 @@ Exit 0 only when every check passed.
   doctor: `Usage: agent-helper doctor [--config PATH] [--json]
 
 Checks what the agent needs and prints OK / WARN / FAIL with the fix for each: config,
-allow-lists, CA bundle, ports, log and spool directories, ffmpeg and its capture backends
-and H.264 encoders, the display. Exit 4 when anything FAILs.
+allow-lists, CA bundle, ports, log and spool directories, what the spool holds, ffmpeg, its
+capture backends and a probe encode with each H.264 encoder, the display and its monitors,
+reachability and TLS of every configured server, and the service. Exit 4 when anything FAILs.
 
 ${CONFIG_OPTION}
   --json          print the findings as JSON

@@ -1,18 +1,22 @@
 /**
  * `doctor`: everything an administrator can check without the platform, each finding with its
- * fix. Reads only through `SystemDeps`, so it says the same thing the agent would experience.
+ * fix. Reads only through `SystemDeps` and `DoctorDeps`, so it says the same thing the agent
+ * would experience, and changes nothing but proving the log and spool directories writable.
+ * The checks by concern: config and ports here; CA bundle (pem.ts), servers' reachability and
+ * TLS (server_checks.ts), spool (spool_checks.ts), ffmpeg and H.264 (ffmpeg_checks.ts),
+ * display (display_checks.ts), service (service_checks.ts). docs/doctor.md lists every line.
  */
-import { ffmpegLocateDeps, type SystemDeps } from "../app/system.ts";
+import type { SystemDeps } from "../app/system.ts";
 import type { LoadConfigResult } from "../config/load.ts";
-import { locateFfmpeg } from "../ffmpeg/locate.ts";
-import { type FfmpegInfo, probeFfmpeg } from "../ffmpeg/probe.ts";
+import { defaultLogDirectory } from "../config/paths.ts";
+import { type DoctorDeps, realDoctorDeps } from "./deps.ts";
+import { displayFindings } from "./display_checks.ts";
+import { ffmpegFindings } from "./ffmpeg_checks.ts";
+import { caBundleFindings } from "./pem.ts";
 import { fail, type Finding, ok, warn } from "./report.ts";
-
-const CAPTURE_FOR_OS = {
-  linux: ["x11grab"],
-  windows: ["ddagrab", "gdigrab"],
-  darwin: ["avfoundation"],
-} as const;
+import { serverFindings } from "./server_checks.ts";
+import { serviceFindings } from "./service_checks.ts";
+import { spoolFindings } from "./spool_checks.ts";
 
 function configFindings(loaded: LoadConfigResult): Finding[] {
   const source = loaded.file ? loaded.file.path : "built-in defaults (no config file found)";
@@ -45,6 +49,15 @@ function configFindings(loaded: LoadConfigResult): Finding[] {
       ),
     );
   } else out.push(ok("servers", `AgentServer: ${c.servers.agentServerHosts.join(", ")}`));
+  if (c.servers.screenRecorderHosts.length === 0) {
+    out.push(
+      warn(
+        "servers",
+        "servers.screenRecorderHosts is empty: uploads will be refused (recordings stay in the spool)",
+        "list the ScreenRecorder host names (host or host:port), as AgentServer hands them out",
+      ),
+    );
+  } else out.push(ok("servers", `ScreenRecorder: ${c.servers.screenRecorderHosts.join(", ")}`));
   if (c.servers.devMode) {
     out.push(
       warn(
@@ -96,119 +109,44 @@ function dirFindings(sys: SystemDeps, loaded: LoadConfigResult): Finding[] {
   );
 }
 
-function caFinding(sys: SystemDeps, loaded: LoadConfigResult): Finding[] {
-  if (!loaded.ok || loaded.config.servers.caBundle === "") return [];
-  const file = loaded.config.servers.caBundle;
-  const text = sys.readTextFile(file);
-  if (text === undefined) {
-    return [fail("CA bundle", `${file} does not exist`, "fix servers.caBundle")];
-  }
-  const count = text.split("-----BEGIN CERTIFICATE-----").length - 1;
-  return count > 0 ? [ok("CA bundle", `${file}: ${count} certificate(s)`)] : [
-    fail("CA bundle", `${file} holds no PEM certificate`, "point servers.caBundle at a PEM file"),
-  ];
-}
-
-async function ffmpegFindings(
+export async function runDoctor(
   sys: SystemDeps,
-  configPath: string,
-): Promise<{ findings: Finding[]; info?: FfmpegInfo }> {
-  const located = locateFfmpeg(ffmpegLocateDeps(sys), configPath);
-  if (!located.ok) return { findings: [fail("ffmpeg", located.problem, located.fix)] };
-  let info: FfmpegInfo;
-  try {
-    info = await probeFfmpeg(sys.runner, located.location);
-  } catch (e) {
-    return {
-      findings: [fail("ffmpeg", (e as Error).message, "replace it with a working ffmpeg build")],
-    };
-  }
-  const findings = [
-    ok("ffmpeg", `${info.version} at ${info.location.path} (${info.location.source})`),
-  ];
-  const wanted = CAPTURE_FOR_OS[sys.platform.os];
-  const has = wanted.filter((b) => info.captureBackends.includes(b));
-  findings.push(
-    has.length > 0 ? ok("capture", `backends: ${info.captureBackends.join(", ")}`) : fail(
-      "capture",
-      `this ffmpeg has none of ${wanted.join(", ")}`,
-      "use an ffmpeg built with screen capture for this OS",
-    ),
+  loaded: LoadConfigResult,
+  deps: DoctorDeps = realDoctorDeps(sys),
+): Promise<Finding[]> {
+  const config = loaded.ok ? loaded.config : null;
+  const ca = config
+    ? caBundleFindings(sys, config.servers.caBundle, sys.clock.now())
+    : { findings: [], caPem: null };
+  // The slow parts (network, ffmpeg probes, service manager) overlap; the output keeps its order.
+  const servers = config
+    ? serverFindings(deps.probe, sys.clock, config, ca.caPem, deps.serverChecks)
+    : Promise.resolve([]);
+  const service = serviceFindings(
+    sys.platform,
+    deps.serviceHost,
+    config?.log.directory ?? defaultLogDirectory(sys.platform),
   );
-  findings.push(
-    info.h264Encoders.includes("libx264")
-      ? ok("H.264", `encoders: ${info.h264Encoders.join(", ")}`)
-      : info.h264Encoders.length > 0
-      ? warn(
-        "H.264",
-        `no libx264; hardware only: ${info.h264Encoders.join(", ")}`,
-        "use an ffmpeg with libx264 as the fallback",
-      )
-      : fail("H.264", "no H.264 encoder", "use an ffmpeg built with libx264"),
+  const ports = await portFindings(sys, loaded);
+  const dirs = dirFindings(sys, loaded);
+  const spool = config
+    ? spoolFindings(deps.files, config.spool.directory, config.spool.maxBytes)
+    : Promise.resolve([]);
+  const ff = await ffmpegFindings(
+    sys,
+    config?.ffmpeg.path ?? "",
+    config?.capture.encoder ?? "auto",
   );
-  return { findings, info };
-}
-
-async function displayFindings(sys: SystemDeps, info: FfmpegInfo | undefined): Promise<Finding[]> {
-  if (sys.platform.os !== "linux") {
-    return [warn("display", `not checked on ${sys.platform.os} yet`, "run a short test recording")];
-  }
-  const env = sys.platform.env;
-  const display = env.DISPLAY;
-  if (!display) {
-    return env.WAYLAND_DISPLAY || env.XDG_SESSION_TYPE === "wayland"
-      ? [
-        fail(
-          "display",
-          "a Wayland session without X11: screen capture is unsupported",
-          "log in to an X11 (Xorg) session",
-        ),
-      ]
-      : [
-        fail(
-          "display",
-          "DISPLAY is not set: no X11 screen to capture",
-          "run the agent inside the operator's graphical session",
-        ),
-      ];
-  }
-  if (!info?.captureBackends.includes("x11grab")) return [];
-  const r = await sys.runner.run(info.location.path, [
-    "-hide_banner",
-    "-f",
-    "x11grab",
-    "-i",
-    display,
-    "-frames:v",
-    "1",
-    "-f",
-    "null",
-    "-",
-  ], {
-    timeoutMs: 10_000,
-  }).catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
-  if (r.code !== 0) {
-    return [
-      fail(
-        "display",
-        `cannot capture ${display}: ${r.stderr.trim().split("\n").pop() ?? ""}`,
-        "check DISPLAY and X access rights (xhost/Xauthority)",
-      ),
-    ];
-  }
-  const size = /, (\d{2,5}x\d{2,5})/.exec(r.stderr)?.[1] ?? "unknown size";
-  const wayland = env.WAYLAND_DISPLAY ? " (XWayland: only X11 windows are visible)" : "";
-  return [ok("display", `captured one frame of ${display}, ${size}${wayland}`)];
-}
-
-export async function runDoctor(sys: SystemDeps, loaded: LoadConfigResult): Promise<Finding[]> {
-  const ff = await ffmpegFindings(sys, loaded.ok ? loaded.config.ffmpeg.path : "");
+  const display = await displayFindings(sys, ff.info, deps.displayLister);
   return [
     ...configFindings(loaded),
-    ...caFinding(sys, loaded),
-    ...(await portFindings(sys, loaded)),
-    ...dirFindings(sys, loaded),
+    ...ca.findings,
+    ...(await servers),
+    ...ports,
+    ...dirs,
+    ...(await spool),
     ...ff.findings,
-    ...(await displayFindings(sys, ff.info)),
+    ...display,
+    ...(await service),
   ];
 }
