@@ -46,8 +46,14 @@ export interface UploaderDeps {
 
 export interface UploaderOptions {
   readonly chunkBytes?: number;
-  /** Bytes sent but not yet committed, at most. */
+  /** Bytes sent but not yet committed, at most, per file. */
   readonly windowBytes?: number;
+  /**
+   * Bytes sent but not yet committed, all files together: each streaming file's window is its
+   * share of this (never below two chunks). grpc-js holds these bytes until they are on the
+   * wire, so this is what bounds the uploader's memory, however far behind the recorder is.
+   */
+  readonly budgetBytes?: number;
   /** No acknowledgement for this long while bytes are outstanding: the call is broken. */
   readonly ackTimeoutMs?: number;
   /** Files uploading at once; the rest wait their turn (newest recordings first). */
@@ -102,6 +108,7 @@ interface Runner {
 export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}): Uploader {
   const chunkBytes = Math.min(options.chunkBytes ?? 256 * 1024, MAX_CHUNK_BYTES);
   const windowBytes = options.windowBytes ?? 8 * 1024 * 1024;
+  const budgetBytes = options.budgetBytes ?? 4 * 1024 * 1024;
   const ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
   const maxConcurrent = options.maxConcurrent ?? 8;
   const machine = options.machine ?? DEFAULT_UPLOAD_MACHINE;
@@ -110,6 +117,8 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
   let credential: UploadCredential | null = null;
   let stopped = false;
   let drainWaiters: (() => void)[] = [];
+  /** Spool deletions of files the recorder holds: drained() and stop() wait for them. */
+  const settling = new Set<Promise<void>>();
   const totals = { calls: 0, breaks: 0, stored: 0, sentBytes: 0 };
 
   const active = () =>
@@ -119,7 +128,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
 
   const checkDrained = () => {
     const left = [...runners.values()].some((r) => r.state.kind !== "failed");
-    if (left) return;
+    if (left || settling.size > 0) return;
     for (const w of drainWaiters) w();
     drainWaiters = [];
   };
@@ -137,7 +146,15 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
     r.state = next.state;
     for (const effect of next.effects) perform(r, effect);
     if (r.state.kind === "done" || r.state.kind === "failed") {
-      if (r.state.kind === "done") runners.delete(r.entry.name);
+      if (r.state.kind === "done") {
+        runners.delete(r.entry.name);
+        const removal = r.commits;
+        settling.add(removal);
+        void removal.finally(() => {
+          settling.delete(removal);
+          checkDrained();
+        });
+      }
       admit();
       checkDrained();
     }
@@ -212,13 +229,20 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
     send(r, { case: "header", value: headerMessage(r.entry.name, r.entry.meta) }).catch(() => {});
   };
 
+  /** This file's window now: its share of the budget among the files streaming. */
+  const windowFor = (): number => {
+    let streaming = 0;
+    for (const r of runners.values()) if (r.state.kind === "streaming") streaming++;
+    return Math.min(windowBytes, Math.max(2 * chunkBytes, budgetBytes / Math.max(1, streaming)));
+  };
+
   const pump = async (r: Runner, generation: number, from: number): Promise<void> => {
     let offset = from;
     const live = () => r.generation === generation && r.state.kind === "streaming";
     const committed = () => r.state.kind === "streaming" ? r.state.committed : offset;
     try {
       while (live()) {
-        if (offset - committed() >= windowBytes) {
+        if (offset - committed() >= windowFor()) {
           await new Promise<void>((resolve) => (r.ackWaiter = resolve));
           r.ackWaiter = null;
           continue;
@@ -377,6 +401,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
         dispatch(r, { type: "stop" });
       }
       await Promise.all([...runners.values()].flatMap((r) => [r.pumping, r.commits]));
+      await Promise.all([...settling]);
       deps.link.close();
     },
   };

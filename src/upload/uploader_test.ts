@@ -96,32 +96,35 @@ Deno.test({
     "uploader: a growing file streams while written, survives a recorder restart, and is forgotten once stored",
   ...real,
   async fn() {
-    await withRig(async ({ spool, uploader, recorderPort, token, restartRecorder, stored }) => {
-      const name = "seg.d0.p0.mp4";
-      const entry = await spool.create(name, {
-        header: header(name),
-        target: target(recorderPort),
-      });
-      uploader.setCredential({ token, recorder: "" });
-      uploader.add(entry, { live: true });
-      const hash = createHash("sha256");
-      for (let i = 0; i < 20; i++) {
-        const chunk = randomBytes(100_000 + i * 1000);
-        hash.update(chunk);
-        await entry.append(chunk, 1_000 + i * 2_000);
-        if (i === 10) await restartRecorder();
-        await sleep(20);
-      }
-      const sha = hash.digest("hex");
-      await entry.seal({}, sha);
-      await uploader.drained();
-      const s = await stored(name);
-      assertEquals([s.finished, s.sha256], [true, sha]);
-      // Forgotten locally: the spool holds nothing of it.
-      await sleep(100);
-      assertEquals(spool.usedBytes(), 0);
-      assertEquals(uploader.status().files, 0);
-    });
+    await withRig(
+      async ({ spool, uploader, recorderPort, token, restartRecorder, stored, spoolDir }) => {
+        const name = "seg.d0.p0.mp4";
+        const entry = await spool.create(name, {
+          header: header(name),
+          target: target(recorderPort),
+        });
+        uploader.setCredential({ token, recorder: "" });
+        uploader.add(entry, { live: true });
+        const hash = createHash("sha256");
+        for (let i = 0; i < 20; i++) {
+          const chunk = randomBytes(100_000 + i * 1000);
+          hash.update(chunk);
+          await entry.append(chunk, 1_000 + i * 2_000);
+          if (i === 10) await restartRecorder();
+          await sleep(20);
+        }
+        const sha = hash.digest("hex");
+        await entry.seal({}, sha);
+        await uploader.drained();
+        // Forgotten locally by the time drained() resolves: nothing of it is left on disk, so
+        // an agent stopping now would not upload it again at its next start.
+        assertEquals([...Deno.readDirSync(spoolDir)].filter((e) => e.isDirectory), []);
+        const s = await stored(name);
+        assertEquals([s.finished, s.sha256], [true, sha]);
+        assertEquals(spool.usedBytes(), 0);
+        assertEquals(uploader.status().files, 0);
+      },
+    );
   },
 });
 
