@@ -9,12 +9,11 @@ import { assert, assertEquals, assertThrows } from "../../testing/assert.ts";
 import { createTokenAuthority, generateTokenSecret } from "../agent_server/jwt.ts";
 import { toHex } from "../../util/hex.ts";
 import { parseFlags, UsageError } from "./main.ts";
+import { type RecorderProcess, spawnRecorderProcess } from "../workplace/platform_recorder.ts";
 import { RecorderClient } from "./test_client.ts";
 import { testPki } from "./test_recorder.ts";
 import { patternBytes, sampleHeader, sampleProtoHeader, sha256 } from "./test_support.ts";
 
-const MAIN = new URL("./main.ts", import.meta.url).pathname;
-const ROOT = new URL("../../../", import.meta.url).pathname;
 
 Deno.test("main flags: parsed, and refused when incomplete or contradictory", () => {
   const f = parseFlags([
@@ -48,38 +47,8 @@ Deno.test("main flags: parsed, and refused when incomplete or contradictory", ()
   for (const args of bad) assertThrows(() => parseFlags(args), UsageError, undefined);
 });
 
-interface Proc {
-  readonly child: Deno.ChildProcess;
-  readonly grpcPort: number;
-  readonly httpPort: number;
-}
-
-/** Starts main.ts and waits for its one-line JSON announcement. */
-async function spawnRecorder(args: string[]): Promise<Proc> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`recorder exited before announcing its ports: ${text}`);
-    text += value;
-  }
-  // Keep draining so the child never blocks on a full pipe.
-  void (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
-  })().catch(() => {});
-  const lines = text.split("\n").filter((l) => l !== "");
-  assertEquals(lines.length, 1, "exactly one line on stdout");
-  const ready = JSON.parse(lines[0] ?? "");
-  assertEquals(Object.keys(ready).sort(), ["grpcPort", "httpPort"]);
-  return { child, grpcPort: ready.grpcPort, httpPort: ready.httpPort };
-}
+type Proc = RecorderProcess;
+const spawnRecorder = spawnRecorderProcess;
 
 Deno.test("main: SIGKILL mid-upload, restart on the same ports, resume, byte-identical", async () => {
   const pki = await testPki();

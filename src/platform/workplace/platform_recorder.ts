@@ -51,7 +51,18 @@ interface Running {
 const MAIN = new URL("../screen_recorder/main.ts", import.meta.url).pathname;
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
-async function spawnProcess(args: readonly string[]): Promise<Running> {
+/** A started `screen_recorder/main.ts` process and the ports it announced. */
+export interface RecorderProcess {
+  readonly child: Deno.ChildProcess;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+}
+
+/**
+ * Starts `screen_recorder/main.ts` with `args` and waits for its one line on stdout,
+ * `{"grpcPort":N,"httpPort":M}` (anything else there is an error); stdout is drained after.
+ */
+export async function spawnRecorderProcess(args: readonly string[]): Promise<RecorderProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", MAIN, ...args],
     cwd: ROOT,
@@ -73,17 +84,26 @@ async function spawnProcess(args: readonly string[]): Promise<Running> {
   void (async () => {
     while (!(await reader.read()).done) { /* discard */ }
   })().catch(() => {});
-  const ports = JSON.parse(text.slice(0, text.indexOf("\n"))) as {
-    grpcPort: number;
-    httpPort: number;
-  };
+  const lines = text.split("\n").filter((l) => l !== "");
+  const ports = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
+  const keys = Object.keys(ports).sort().join(",");
+  if (lines.length !== 1 || keys !== "grpcPort,httpPort") {
+    child.kill("SIGKILL");
+    await child.status;
+    throw new Error(`the ScreenRecorder announced ${JSON.stringify(text)}, not its two ports`);
+  }
+  return { child, grpcPort: Number(ports.grpcPort), httpPort: Number(ports.httpPort) };
+}
+
+async function spawnProcess(args: readonly string[]): Promise<Running> {
+  const { child, grpcPort, httpPort } = await spawnRecorderProcess(args);
   const signal = async (sig: Deno.Signal) => {
     try {
       child.kill(sig);
     } catch { /* already gone */ }
     await child.status;
   };
-  return { ...ports, kill: () => signal("SIGKILL"), stop: () => signal("SIGTERM") };
+  return { grpcPort, httpPort, kill: () => signal("SIGKILL"), stop: () => signal("SIGTERM") };
 }
 
 async function startInProcess(
