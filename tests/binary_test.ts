@@ -13,6 +13,7 @@ import {
 } from "../src/testing/agent_process.ts";
 import { assert, assertEquals, assertMatch } from "../src/testing/assert.ts";
 import { freePort } from "../src/platform/workplace/stack.ts";
+import { runCommand } from "../src/testing/run_command.ts";
 import { startXvfb } from "../src/testing/xvfb.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -43,17 +44,7 @@ async function binary(dir: string): Promise<string> {
   return `${dir}/linux-x86_64/agent-helper`;
 }
 
-async function run(exe: string, args: string[], env: Record<string, string> = {}) {
-  const r = await new Deno.Command(exe, {
-    args,
-    env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/tmp", ...env },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: r.code, stdout: d.decode(r.stdout), stderr: d.decode(r.stderr) };
-}
+const run = runCommand;
 
 Deno.test({
   name: `binary: version, doctor, health and a recording from the compiled agent${

@@ -10,31 +10,11 @@ import {
   assertStringIncludes,
 } from "../src/testing/assert.ts";
 import { CANARY_JWT } from "../src/testing/canary.ts";
+import { runMain } from "../src/testing/run_command.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    env: {
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      PATH: Deno.env.get("PATH") ?? "",
-      NO_COLOR: "1",
-      ...env,
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
-}
+const cli = runMain;
 
 async function tempConfig(config: unknown): Promise<{ dir: string; path: string }> {
   const dir = await Deno.makeTempDir({ prefix: "ah-cli-" });

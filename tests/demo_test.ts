@@ -5,26 +5,11 @@
  * ScreenRecorder and checks every stored file. Its summary is the assertion.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../src/testing/assert.ts";
+import { runMain } from "../src/testing/run_command.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-
-async function demo(args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "demo", ...args],
-    // No DISPLAY: the demo brings its own. Settings from the environment must not leak in.
-    env: {
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      PATH: Deno.env.get("PATH") ?? "",
-      NO_COLOR: "1",
-      AGENT_HELPER_WS2_PORT: "1",
-      ...env,
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+function demo(args: string[], env: Record<string, string> = {}) {
+  // No DISPLAY: the demo brings its own. Settings from the environment must not leak in.
+  return runMain(["demo", ...args], { AGENT_HELPER_WS2_PORT: "1", ...env });
 }
 
 Deno.test({

@@ -24,6 +24,7 @@ import {
   assertStringIncludes,
 } from "../src/testing/assert.ts";
 import { CANARY_JWT } from "../src/testing/canary.ts";
+import { type Ran, runMain } from "../src/testing/run_command.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const ROOT = path.dirname(MAIN);
@@ -89,16 +90,8 @@ async function home(): Promise<Home> {
   };
 }
 
-async function cli(h: Home, args: string[], extra: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    env: { ...h.env, ...extra },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+function cli(h: Home, args: string[], extra: Record<string, string> = {}): Promise<Ran> {
+  return runMain(args, { ...h.env, ...extra });
 }
 
 const exists = (p: string) => Deno.lstat(p).then(() => true, () => false);

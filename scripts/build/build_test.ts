@@ -7,21 +7,15 @@
  */
 import { createHash } from "node:crypto";
 import { assert, assertEquals, assertMatch } from "../../src/testing/assert.ts";
+import { runCommand } from "../../src/testing/run_command.ts";
 
 const BUILD = new URL("./build.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const DENO_BIN = `${ROOT}node_modules/deno/deno`;
 
 async function build(args: string[], env: Record<string, string>) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", BUILD, ...args],
-    env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/tmp", ...env },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: r.code, out: d.decode(r.stdout) + d.decode(r.stderr) };
+  const r = await runCommand(Deno.execPath(), ["run", "-A", BUILD, ...args], env);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
