@@ -4,7 +4,7 @@
  * that every step is testable with a fake (`fake_host.ts`); `denoServiceHost` is the real one.
  */
 import path from "node:path";
-import { type CommandRunner, denoCommandRunner } from "../process/runner.ts";
+import { type CommandResult, type CommandRunner, denoCommandRunner } from "../process/runner.ts";
 import { replaceFileAtomically } from "../util/durable_file.ts";
 
 export interface ServiceHost {
@@ -62,3 +62,19 @@ export const denoServiceHost: ServiceHost = {
   removeDir: (dir) => Deno.removeSync(dir, { recursive: true }),
   uid: () => Deno.uid(),
 };
+
+/**
+ * Runs a service tool (systemctl, launchctl, schtasks) to its end. A tool that cannot be started
+ * at all is a result too (code -1, why in stderr): each step reports it as its own FAIL.
+ */
+export async function runTool(
+  host: ServiceHost,
+  program: string,
+  args: readonly string[],
+): Promise<CommandResult> {
+  try {
+    return await host.runner.run(program, [...args], { timeoutMs: 30_000 });
+  } catch (e) {
+    return { code: -1, stdout: "", stderr: (e as Error).message };
+  }
+}

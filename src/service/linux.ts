@@ -7,7 +7,7 @@
 import path from "node:path";
 import { fail, type Finding, ok, warn } from "../doctor/report.ts";
 import { CommandNotStarted, type CommandResult } from "../process/runner.ts";
-import type { ServiceHost } from "./host.ts";
+import { runTool, type ServiceHost } from "./host.ts";
 import type { AgentLaunch } from "./launch.ts";
 import {
   complaint,
@@ -30,12 +30,8 @@ type UserManager =
   | { readonly kind: "unreachable"; readonly reason: string }
   | { readonly kind: "reachable"; readonly display: string | null };
 
-async function systemctl(host: ServiceHost, ...args: string[]): Promise<CommandResult> {
-  try {
-    return await host.runner.run("systemctl", ["--user", ...args], { timeoutMs: 30_000 });
-  } catch (e) {
-    return { code: -1, stdout: "", stderr: (e as Error).message };
-  }
+function systemctl(host: ServiceHost, ...args: string[]): Promise<CommandResult> {
+  return runTool(host, "systemctl", ["--user", ...args]);
 }
 
 /** Whether `systemctl --user` reaches a running user manager, and the DISPLAY it knows. */

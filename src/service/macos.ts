@@ -5,7 +5,7 @@
  */
 import { fail, type Finding, ok, warn } from "../doctor/report.ts";
 import type { CommandResult } from "../process/runner.ts";
-import type { ServiceHost } from "./host.ts";
+import { runTool, type ServiceHost } from "./host.ts";
 import { type AgentLaunch, ServiceError } from "./launch.ts";
 import {
   LAUNCHD_LABEL,
@@ -23,12 +23,8 @@ import {
   type StatusResult,
 } from "./manager.ts";
 
-async function launchctl(host: ServiceHost, ...args: string[]): Promise<CommandResult> {
-  try {
-    return await host.runner.run("launchctl", args, { timeoutMs: 30_000 });
-  } catch (e) {
-    return { code: -1, stdout: "", stderr: (e as Error).message };
-  }
+function launchctl(host: ServiceHost, ...args: string[]): Promise<CommandResult> {
+  return runTool(host, "launchctl", args);
 }
 
 function domain(host: ServiceHost): string {

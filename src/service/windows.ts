@@ -7,7 +7,7 @@
 import path from "node:path";
 import { fail, type Finding, ok, warn } from "../doctor/report.ts";
 import type { CommandResult } from "../process/runner.ts";
-import type { ServiceHost } from "./host.ts";
+import { runTool, type ServiceHost } from "./host.ts";
 import type { AgentLaunch } from "./launch.ts";
 import {
   complaint,
@@ -19,12 +19,8 @@ import {
 } from "./manager.ts";
 import { commandOfTaskXml, renderTaskXml, taskUser, taskXmlBytes } from "./windows_task.ts";
 
-async function schtasks(host: ServiceHost, ...args: string[]): Promise<CommandResult> {
-  try {
-    return await host.runner.run("schtasks", args, { timeoutMs: 30_000 });
-  } catch (e) {
-    return { code: -1, stdout: "", stderr: (e as Error).message };
-  }
+function schtasks(host: ServiceHost, ...args: string[]): Promise<CommandResult> {
+  return runTool(host, "schtasks", args);
 }
 
 /** schtasks prints `\name` for a task of the root folder. */
