@@ -57,6 +57,8 @@ async function run(
         resultDesc: `screenServerNotAllowed: ${check.reason}`,
       }, transaction);
     }
+    // Before the command runs: the parts it opens must already go there. A command that is
+    // then refused (out of order) still leaves the address set, as the next one would set it.
     screenServer.choice.setScreenServer(address);
   }
   const outcome = await recorder.command(kind, input);
