@@ -26,7 +26,6 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { getLogger } from "@logtape/logtape";
 import { v8FlagsArg } from "../../src/app/v8_flags.ts";
 import { systemClock } from "../../src/clock/clock.ts";
 import { createTokenAuthority, generateTokenSecret } from "../../src/platform/agent_server/jwt.ts";
@@ -35,9 +34,8 @@ import {
   type PlatformRecorder,
   startPlatformRecorder,
 } from "../../src/platform/workplace/platform_recorder.ts";
-import { createSpool } from "../../src/spool/spool.ts";
 import { startTcpProxy, type TcpProxy } from "../../src/testing/tcp_proxy.ts";
-import { samplePartHeader } from "../../src/testing/part_header.ts";
+import { type Filled, fillSpool } from "./upload_fill.ts";
 import {
   clockTicksPerSecond,
   cpuPercent,
@@ -86,64 +84,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (bytes: number) => bytes / MIB;
 const f1 = (n: number) => n.toFixed(1);
 const f0 = (n: number) => n.toFixed(0);
-
-// ---------------------------------------------------------------------------------------------
-// Filling a spool (not timed in the results)
-
-interface Filled {
-  readonly names: readonly string[];
-  readonly partBytes: number;
-  readonly seconds: number;
-}
-
-/** xorshift32 over a 1 MiB buffer: cheap, not compressible, different for every append. */
-function fillPseudoRandom(buffer: Uint32Array, seed: number): void {
-  let x = seed | 0 || 0x9e3779b9;
-  for (let i = 0; i < buffer.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    buffer[i] = x;
-  }
-}
-
-/** `PARTS` sealed parts of `APPENDS_PER_PART` MiB in `<spoolDirectory>/upload`, as the sink writes them. */
-async function fillSpool(spoolDirectory: string, prefix: string): Promise<Filled> {
-  const t0 = performance.now();
-  const spool = createSpool({ log: getLogger(["bench", "fill"]) }, {
-    directory: join(spoolDirectory, "upload"),
-    maxBytes: TOTAL_BYTES + 64 * MIB,
-  });
-  const words = new Uint32Array(APPEND_BYTES / 4);
-  const bytes = new Uint8Array(words.buffer);
-  const names: string[] = [];
-  const startedAt = Date.now();
-  for (let p = 0; p < PARTS; p++) {
-    const name = `${prefix}.d0.p${p}.mp4`;
-    const header = { ...samplePartHeader(name), segmentId: prefix, part: p, startedAt };
-    const entry = await spool.create(name, {
-      header,
-      target: { recorder: "", tenantId: "bench", operatorId: OPERATOR, sessionId: "bench" },
-    });
-    for (let i = 0; i < APPENDS_PER_PART; i++) {
-      fillPseudoRandom(words, (p + 1) * 1_000_003 + i);
-      // One append a "fragment", 2 s of capture apart.
-      await entry.append(bytes, startedAt + i * 2000);
-    }
-    await entry.seal({
-      frames: APPENDS_PER_PART * 10,
-      durationMs: APPENDS_PER_PART * 2000,
-      endedAt: startedAt + APPENDS_PER_PART * 2000,
-    });
-    names.push(name);
-    progress(`  ${name}: ${APPENDS_PER_PART} MiB spooled`);
-  }
-  return {
-    names,
-    partBytes: APPENDS_PER_PART * APPEND_BYTES,
-    seconds: (performance.now() - t0) / 1000,
-  };
-}
+const SPOOL_SHAPE = { parts: PARTS, appendsPerPart: APPENDS_PER_PART, operator: OPERATOR };
 
 // ---------------------------------------------------------------------------------------------
 // The agent-side child
@@ -435,7 +376,7 @@ async function drainArm(
 ): Promise<DrainResult> {
   const spoolDirectory = join(dir, "spool-drain");
   progress(`drain: filling ${mib(TOTAL_BYTES)} MiB`);
-  const fill = await fillSpool(spoolDirectory, "drain");
+  const fill = await fillSpool(spoolDirectory, "drain", SPOOL_SHAPE);
   const agent = startAgent(spoolDirectory, caFile, recorder.address, token);
   try {
     const ready = await agent.next("ready", 60_000);
@@ -519,7 +460,7 @@ async function stallArm(
 ): Promise<StallResult> {
   const spoolDirectory = join(dir, "spool-stall");
   progress(`stalled: filling ${mib(TOTAL_BYTES)} MiB`);
-  const fill = await fillSpool(spoolDirectory, "stall");
+  const fill = await fillSpool(spoolDirectory, "stall", SPOOL_SHAPE);
   let proxy: TcpProxy | null = null;
   let agent: AgentChild | null = null;
   try {
