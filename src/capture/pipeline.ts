@@ -5,8 +5,9 @@
  *
  * The process contract the supervisor relies on:
  * - stdout (pipe:1) carries fragmented MP4: `ftyp`+`moov` first (empty_moov), then one
- *   `moof`+`mdat` per keyframe interval, flushed as soon as written, no trailer
- *   (skip_trailer), so any prefix ending on a fragment is playable (MSE or a plain player).
+ *   `moof`+`mdat` per keyframe interval (per frame with `lowLatency`, for the live view),
+ *   flushed as soon as written, no trailer (skip_trailer), so any prefix ending on a fragment
+ *   is playable (MSE or a plain player).
  * - stderr carries `key=value` progress blocks ending in `progress=continue|end` (the stall
  *   watchdog reads `frame=` / `out_time_us=`) interleaved with error lines; nothing else,
  *   since the banner, stats and warnings are off.
@@ -32,6 +33,25 @@ export const MAX_FRAME_RATE = 30;
 
 /** fMP4 for streaming: fragments cut at keyframes, header before any media, no trailer. */
 export const MP4_MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof+skip_trailer";
+
+/**
+ * The same with a fragment per frame (`lowLatency`): a live viewer gets each frame without
+ * waiting for the rest of its keyframe interval. ffmpeg 5.1's mp4 muxer writes a frame's
+ * fragment when the next frame reaches it (the next timestamp gives the duration), so a frame
+ * leaves the pipe one frame interval after it was encoded (measured). Every fragment's first
+ * sample carries its own sync flag; keyframes still come every `keyframeIntervalSec`.
+ */
+export const MP4_MOVFLAGS_LOW_LATENCY =
+  "+frag_every_frame+empty_moov+default_base_moof+skip_trailer";
+
+/**
+ * Appended to libx264's `-x264-params` with `lowLatency`. Without it x264 treats the input as
+ * variable frame rate and holds every frame until the next one arrives, to learn its duration
+ * for rate control: one frame interval of latency (200 ms at 5 fps, measured). The output is
+ * constant frame rate anyway (`-fps_mode cfr`), so nothing is lost. The recording's options
+ * stay as benchmarked (LIBX264_SCREEN_OPTIONS).
+ */
+export const X264_LOW_LATENCY_PARAMS = "force-cfr=1";
 
 /**
  * Colour handling for RGB desktops: convert with the BT.709 matrix into limited range and
@@ -151,7 +171,7 @@ export function buildEncoderArgs(plan: PipelinePlan): string[] {
     ...inputArgs(plan.backend, plan.area, plan.frameRate, plan.drawCursor),
     "-vf",
     videoFilters(plan).join(","),
-    ...encoderArgs(plan.encoder, plan.quality.crf, plan.threads),
+    ...lowLatencyEncoderArgs(plan, encoderArgs(plan.encoder, plan.quality.crf, plan.threads)),
     ...keyframeArgs(plan.encoder, gopFrames(plan.frameRate, plan.keyframeIntervalSec)),
     ...bitrateCapArgs(plan.encoder, plan.quality.maxBitrateKbps),
     ...(deliversRgb(plan.backend) ? COLOUR_TAGS : []),
@@ -162,13 +182,21 @@ export function buildEncoderArgs(plan: PipelinePlan): string[] {
     "-r",
     fps,
     "-movflags",
-    MP4_MOVFLAGS,
+    plan.lowLatency === true ? MP4_MOVFLAGS_LOW_LATENCY : MP4_MOVFLAGS,
     "-flush_packets",
     "1",
     "-f",
     "mp4",
     "pipe:1",
   ];
+}
+
+/** libx264's encoder options with {@link X264_LOW_LATENCY_PARAMS} when the plan asks for it. */
+function lowLatencyEncoderArgs(plan: PipelinePlan, args: string[]): string[] {
+  if (plan.lowLatency !== true || plan.encoder !== "libx264") return args;
+  const at = args.indexOf("-x264-params") + 1;
+  if (at === 0) return [...args, "-x264-params", X264_LOW_LATENCY_PARAMS];
+  return args.map((arg, i) => (i === at ? `${arg}:${X264_LOW_LATENCY_PARAMS}` : arg));
 }
 
 /**
@@ -188,6 +216,11 @@ export function ignoredSettings(plan: PipelinePlan): string[] {
   }
   if (plan.vaapiDevice !== undefined && plan.encoder !== "h264_vaapi") {
     notes.push(`vaapiDevice applies to h264_vaapi only, not to ${plan.encoder}`);
+  }
+  if (plan.lowLatency === true && plan.encoder !== "libx264") {
+    notes.push(
+      `lowLatency cuts a fragment per frame, but ${plan.encoder}'s own frame delay is not tuned`,
+    );
   }
   return notes;
 }

@@ -1,6 +1,7 @@
 /**
  * The x11grab pipeline, run for real: ffmpeg records an Xvfb screen for ~3 s, is asked to stop
- * with "q" on stdin as the agent will, and ffprobe checks what came out of the pipe.
+ * with "q" on stdin as the agent will, and ffprobe checks what came out of the pipe. The live
+ * view's low-latency variant is run too: a fragment per frame, keyframes where the plan says.
  */
 import { assert, assertEquals, assertStringIncludes } from "../testing/assert.ts";
 import { startXvfb } from "../testing/xvfb.ts";
@@ -167,6 +168,56 @@ Deno.test("pipeline (x11grab, Xvfb): records playable fragmented H.264 and stops
         }),
         { width: 640, height: 360 },
       ));
+  } finally {
+    await xvfb.stop();
+  }
+});
+
+Deno.test("pipeline (x11grab, Xvfb, lowLatency): a fragment per frame that plays", async () => {
+  const xvfb = await startXvfb("1280x720");
+  try {
+    const plan = x11Plan(xvfb.display, {
+      quality: { crf: 30, maxBitrateKbps: 0, maxHeight: 360 },
+      lowLatency: true,
+    });
+    const rec = await record(buildEncoderArgs(plan));
+    assertEquals(rec.code, 0, rec.stderr.slice(-2000));
+
+    const boxes = topLevelBoxes(rec.bytes);
+    assertEquals(boxes.slice(0, 2), ["ftyp", "moov"]);
+    assert(!boxes.includes("mfra"), boxes.join());
+    // Packets are frames here (one video stream, no B-frames).
+    const probe = await ffprobe(rec.bytes, ["-show_entries", "packet=flags,duration"]);
+    const packets = probe.packets as { flags: string; duration: number }[];
+    const frames = packets.length;
+    assert(Math.abs(frames - 5 * SECONDS) <= 5, `${frames} frames`);
+    assertEquals(boxes.filter((b) => b === "moof").length, frames, "one fragment per frame");
+    assertEquals(boxes.filter((b) => b === "mdat").length, frames);
+    // Keyframes still every F × k = 5 frames, and constant frame durations (force-cfr keeps
+    // the timestamps as they were).
+    const keys = packets.map((p) => p.flags.startsWith("K"));
+    assertEquals(keys, keys.map((_, i) => i % 5 === 0));
+    assertEquals(new Set(packets.slice(0, -1).map((p) => p.duration)).size, 1);
+
+    // It plays: every frame decodes, without a single complaint from the decoder.
+    const file = await Deno.makeTempFile({ suffix: ".mp4" });
+    try {
+      await Deno.writeFile(file, rec.bytes);
+      const decode = await new Deno.Command("ffmpeg", {
+        args: ["-v", "error", "-i", file, "-f", "null", "-"],
+      }).output();
+      assertEquals(decode.code, 0);
+      assertEquals(new TextDecoder().decode(decode.stderr), "");
+    } finally {
+      await Deno.remove(file);
+    }
+    const streams = await ffprobe(rec.bytes, [
+      "-count_frames",
+      "-show_entries",
+      "stream=width,height,nb_read_frames",
+    ]);
+    const s = (streams.streams as Record<string, string | number>[])[0];
+    assertEquals([s?.width, s?.height, Number(s?.nb_read_frames)], [640, 360, frames]);
   } finally {
     await xvfb.stop();
   }

@@ -2,7 +2,14 @@ import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
 import { H264_ENCODER_NAMES } from "./types.ts";
 import type { CaptureArea, CaptureBackend, H264Encoder, PipelinePlan } from "./types.ts";
 import { CapturePlanInvalid } from "./errors.ts";
-import { buildEncoderArgs, ignoredSettings, MP4_MOVFLAGS, videoFilters } from "./pipeline.ts";
+import {
+  buildEncoderArgs,
+  ignoredSettings,
+  MP4_MOVFLAGS,
+  MP4_MOVFLAGS_LOW_LATENCY,
+  videoFilters,
+  X264_LOW_LATENCY_PARAMS,
+} from "./pipeline.ts";
 
 const AREAS: Record<CaptureBackend, CaptureArea> = {
   x11grab: { x: 1920, y: 0, width: 1280, height: 1024, capture: { kind: "x11", display: ":0.1" } },
@@ -301,4 +308,36 @@ Deno.test("pipeline: a bad plan is refused with the value named, not retryable",
   buildEncoderArgs(
     plan({ area: { ...AREAS.x11grab, capture: { kind: "x11", display: "host-1.lan:10.0" } } }),
   );
+});
+
+Deno.test("pipeline: lowLatency cuts a fragment per frame and keeps x264 from waiting", () => {
+  const recording = buildEncoderArgs(plan());
+  assertEquals(buildEncoderArgs(plan({ lowLatency: false })), recording, "false is the default");
+  const live = buildEncoderArgs(plan({ lowLatency: true }));
+  assertEquals(
+    MP4_MOVFLAGS_LOW_LATENCY,
+    "+frag_every_frame+empty_moov+default_base_moof+skip_trailer",
+  );
+  assertEquals(X264_LOW_LATENCY_PARAMS, "force-cfr=1");
+  assertEquals(after(live, "-movflags"), MP4_MOVFLAGS_LOW_LATENCY);
+  assertEquals(
+    after(live, "-x264-params"),
+    `${after(recording, "-x264-params")}:${X264_LOW_LATENCY_PARAMS}`,
+  );
+  // Nothing else moves: same length, differing only in those two values.
+  assertEquals(live.length, recording.length);
+  const changed = live.flatMap((arg, i) => (arg === recording[i] ? [] : [recording[i - 1]]));
+  assertEquals(changed, ["-x264-params", "-movflags"]);
+  // Keyframes stay where the plan puts them; fragments no longer wait for them.
+  assert(has(live, "-g", "10", "-keyint_min", "10", "-bf", "0", "-sc_threshold", "0"));
+
+  for (const encoder of H264_ENCODER_NAMES.filter((e) => e !== "libx264")) {
+    const args = buildEncoderArgs(plan({ encoder, lowLatency: true }));
+    assertEquals(after(args, "-movflags"), MP4_MOVFLAGS_LOW_LATENCY, encoder);
+    assert(!args.some((a) => a.includes(X264_LOW_LATENCY_PARAMS)), encoder);
+    assertEquals(ignoredSettings(plan({ encoder, lowLatency: true })), [
+      `lowLatency cuts a fragment per frame, but ${encoder}'s own frame delay is not tuned`,
+    ]);
+  }
+  assertEquals(ignoredSettings(plan({ lowLatency: true })), []);
 });

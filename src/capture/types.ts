@@ -66,4 +66,10 @@ export interface PipelinePlan {
   threads?: number;
   /** VAAPI render node; default /dev/dri/renderD128. */
   vaapiDevice?: string;
+  /**
+   * Live view (src/live/): a fragment after every frame instead of one per keyframe interval,
+   * and libx264 told not to hold a frame back. Default false: the recording's layout, and its
+   * argv unchanged. See `buildEncoderArgs`.
+   */
+  lowLatency?: boolean;
 }

@@ -1,8 +1,10 @@
 /**
  * Test-only: real fragmented MP4 from the ffmpeg on PATH, made the way the agent asks for it,
  * so the reader and rewriter are checked against what they will really see rather than
- * against hand-made boxes. Produced once per test module.
+ * against hand-made boxes. Produced once per test module: the recording's layout (a fragment
+ * per keyframe interval) and the live view's (a fragment per frame).
  */
+import { MP4_MOVFLAGS_LOW_LATENCY } from "../capture/pipeline.ts";
 import { prng } from "../testing/fuzz.ts";
 
 /** 6 s at 5 fps with a keyframe every 10 frames: 30 frames in 3 fragments. */
@@ -37,13 +39,31 @@ let made: Promise<Uint8Array> | undefined;
 
 /** ffmpeg's whole stdout for the command above. */
 export function ffmpegOutput(): Promise<Uint8Array> {
-  made ??= (async () => {
-    const out = await new Deno.Command("ffmpeg", { args: ARGS, stdout: "piped", stderr: "piped" })
-      .output();
-    if (!out.success) throw new Error(`ffmpeg failed: ${new TextDecoder().decode(out.stderr)}`);
-    return out.stdout;
-  })();
+  made ??= ffmpegStdout(ARGS);
   return made;
+}
+
+/** The live view's layout: a fragment per frame, a keyframe every {@link PER_FRAME_GOP}. */
+export const PER_FRAME_GOP = 4;
+const PER_FRAME_ARGS = [
+  ...ARGS.slice(0, ARGS.indexOf("-g")),
+  ...["-g", String(PER_FRAME_GOP), "-keyint_min", String(PER_FRAME_GOP), "-sc_threshold", "0"],
+  ...["-bf", "0", "-pix_fmt", "yuv420p", "-movflags", MP4_MOVFLAGS_LOW_LATENCY],
+  ...["-f", "mp4", "pipe:1"],
+];
+let madePerFrame: Promise<Uint8Array> | undefined;
+
+/** {@link FRAMES} frames as {@link FRAMES} fragments (movflags frag_every_frame), -g 4. */
+export function ffmpegPerFrameOutput(): Promise<Uint8Array> {
+  madePerFrame ??= ffmpegStdout(PER_FRAME_ARGS);
+  return madePerFrame;
+}
+
+async function ffmpegStdout(args: string[]): Promise<Uint8Array> {
+  const out = await new Deno.Command("ffmpeg", { args, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) throw new Error(`ffmpeg failed: ${new TextDecoder().decode(out.stderr)}`);
+  return out.stdout;
 }
 
 /** Cuts `bytes` into chunks of 1 to `max` bytes, seeded so a failure replays. */

@@ -1,7 +1,12 @@
 /**
  * What a moof says about its fragment: where it sits on the track's timeline (tfdt), how long
  * it lasts and how many samples it has (trun, else tfhd defaults, else trex defaults), and
- * whether it starts with a sync sample, so a recording can be cut there and still play.
+ * whether it starts with a sync sample, so a recording can be cut there and still play, and a
+ * live view can resume there after dropping fragments (src/live/fragment_queue.ts).
+ *
+ * The first sample's flags come from the first of: the first non-empty trun's
+ * first_sample_flags, that trun's own flags for its first sample, the tfhd's default flags,
+ * the moov's trex defaults.
  */
 import { type Box, boxAt, childrenOf, Fields, requireChild } from "./boxes.ts";
 import { Fmp4Error } from "./errors.ts";
@@ -32,15 +37,19 @@ const SAMPLE_FLAGS = 0x400;
 const SAMPLE_CTO = 0x800;
 
 /**
- * A sample is sync when sample_depends_on is 2 (depends on no other) or when
- * sample_is_non_sync_sample is clear; the flags word is, from the top: 4 reserved bits,
- * is_leading(2), depends_on(2), is_depended_on(2), has_redundancy(2), padding(3), non_sync(1),
- * degradation_priority(16).
+ * Whether a video sample is a sync sample (a keyframe a decoder can start at), the way
+ * Chromium's MSE reads it (media/formats/mp4/track_run_iterator.cc), since browsers play both
+ * the recordings and the live view: sample_is_non_sync_sample is clear and sample_depends_on
+ * is not 1 ("depends on others"). depends_on 2 alone is not enough: an I-frame that is not an
+ * IDR (non_sync set) does not stop later frames from referring to frames before it. ffmpeg
+ * writes 0x02000000 for keyframes and 0x01010000 for the others. The flags word is, from the
+ * top: 4 reserved bits, is_leading(2), depends_on(2), is_depended_on(2), has_redundancy(2),
+ * padding(3), non_sync(1), degradation_priority(16).
  */
 export function isSyncSample(flags: number): boolean {
   const dependsOn = (flags >>> 24) & 0x3;
   const nonSync = (flags >>> 16) & 0x1;
-  return dependsOn === 2 || nonSync === 0;
+  return nonSync === 0 && dependsOn !== 1;
 }
 
 /**

@@ -18,11 +18,56 @@ const trun = (flags: number, count: number, ...fields: number[]) =>
 const trex = (sampleDuration: number, sampleFlags: number) =>
   new Map<number, TrackDefaults>([[1, { sampleDuration, sampleFlags }]]);
 
-Deno.test("fmp4 fragment: sync sample flags", () => {
+Deno.test("fmp4 fragment: sync sample flags, read as Chromium's MSE reads them", () => {
+  const cases: [number, boolean, string][] = [
+    [SYNC, true, "ffmpeg's keyframe"],
+    [NON_SYNC, false, "ffmpeg's other frames"],
+    [0, true, "nothing said: sync"],
+    [0x00010000, false, "non_sync alone"],
+    [0x02010000, false, "an I-frame that is not a sync sample (non-IDR)"],
+    [0x01000000, false, "depends on others, whatever non_sync says"],
+    [0x0000ffff, true, "degradation priority is not a flag"],
+    [0x0c0e0000, true, "is_leading and padding bits do not count"],
+    [0x0a010000, false, "is_leading does not hide non_sync"],
+  ];
+  for (const [flags, sync, what] of cases) assertEquals(isSyncSample(flags), sync, what);
+});
+
+Deno.test("fmp4 fragment: which flags decide the first sample, edge cases", () => {
+  const perSample = 0x400; // sample_flags present
+  const first = 0x4; // first_sample_flags present
+  const keyframe = (defaults: number, ...children: Uint8Array[]) =>
+    parseMoof(moof(traf(...children)), 1, trex(1, defaults)).keyframe;
+  // The sample's own flags beat tfhd's default, which beats trex.
+  assertEquals(keyframe(SYNC, tfhd(0x20, 1, NON_SYNC), tfdt(0), trun(perSample, 1, SYNC)), true);
+  assertEquals(keyframe(SYNC, tfhd(0x20, 1, SYNC), tfdt(0), trun(perSample, 1, NON_SYNC)), false);
+  assertEquals(keyframe(NON_SYNC, tfhd(0x20, 1, SYNC), tfdt(0), trun(0, 1)), true);
+  assertEquals(keyframe(SYNC, tfhd(0x20, 1, NON_SYNC), tfdt(0), trun(0, 1)), false);
+  // first_sample_flags beat everything, for the first sample only.
   assertEquals(
-    [SYNC, NON_SYNC, 0, 0x00010000, 0x02010000, 0x01000000].map(isSyncSample),
-    [true, false, true, false, true, true],
+    keyframe(NON_SYNC, tfhd(0x20, 1, NON_SYNC), tfdt(0), trun(first, 3, SYNC)),
+    true,
   );
+  assertEquals(
+    keyframe(SYNC, tfhd(0x20, 1, SYNC), tfdt(0), trun(first | perSample, 2, NON_SYNC, SYNC, SYNC)),
+    false,
+  );
+  // A later run's first_sample_flags describe a later sample, not the fragment's first.
+  assertEquals(
+    keyframe(NON_SYNC, tfhd(0, 1), tfdt(0), trun(0, 1), trun(first, 1, SYNC)),
+    false,
+  );
+  // Empty runs before the first sample are skipped, first_sample_flags and all.
+  assertEquals(
+    keyframe(NON_SYNC, tfhd(0, 1), tfdt(0), trun(first, 0, SYNC), trun(first, 1, NON_SYNC)),
+    false,
+  );
+  assertEquals(
+    keyframe(NON_SYNC, tfhd(0, 1), tfdt(0), trun(first, 0, NON_SYNC), trun(first, 2, SYNC)),
+    true,
+  );
+  // An I-frame flagged non-sync does not start a fragment a decoder can begin with.
+  assertEquals(keyframe(SYNC, tfhd(0, 1), tfdt(0), trun(first, 1, 0x02010000)), false);
 });
 
 Deno.test("fmp4 fragment: ffmpeg's layout, tfhd defaults and trun first_sample_flags", () => {

@@ -1,7 +1,8 @@
 /**
- * Turns ffmpeg's fragmented MP4 (movflags frag_keyframe, empty_moov, default_base_moof,
- * skip_trailer), as it arrives from the pipe in chunks of any size, into one "init" event
- * (everything up to and including moov) and then one "fragment" event per moof+mdat. Boxes
+ * Turns ffmpeg's fragmented MP4 (movflags frag_keyframe, or frag_every_frame for the live
+ * view, with empty_moov, default_base_moof, skip_trailer), as it arrives from the pipe in
+ * chunks of any size, into one "init" event (everything up to and including moov) and then one
+ * "fragment" event per moof+mdat, which says whether it starts with a keyframe. Boxes
  * between the moov and the first moof (styp, sidx, prft, free, ...) go with the fragment that
  * follows them, as they do for every later fragment, so all fragments are laid out alike and
  * any run of them after the init is a playable file. Concatenating every event's bytes gives

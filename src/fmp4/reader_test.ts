@@ -5,7 +5,9 @@ import {
   box,
   concatBytes,
   ffmpegOutput,
+  ffmpegPerFrameOutput,
   FRAMES,
+  PER_FRAME_GOP,
   randomChunks,
   run,
   u32,
@@ -61,6 +63,39 @@ Deno.test("fmp4 reader: real ffmpeg output in any chunking gives one init and wh
     }
     assert(fragments.every((f) => f.keyframe), "every fragment starts at a keyframe");
     assert(fragments.every((f) => f.bytes.subarray(4, 8).join() === "109,111,111,102")); // moof
+  }
+});
+
+Deno.test("fmp4 reader: per-frame fragments (live view): exactly every N-th is a keyframe", async () => {
+  const input = await ffmpegPerFrameOutput();
+  for (const chunks of [[input], randomChunks(input, 7, 500)]) {
+    const { init, fragments } = split(readAll(chunks));
+    assertEquals(concatBytes([init.bytes, ...fragments.map((f) => f.bytes)]), input);
+    assertEquals(fragments.length, FRAMES, "frag_every_frame: a fragment per frame");
+    assert(fragments.every((f) => f.samples === 1));
+    assertEquals(
+      fragments.map((f) => f.keyframe),
+      fragments.map((_, i) => i % PER_FRAME_GOP === 0),
+      `-g ${PER_FRAME_GOP}`,
+    );
+    const tick = init.info.timescale / 5;
+    assertEquals(fragments.map((f) => f.decodeTime), fragments.map((_, i) => i * tick));
+    assert(fragments.every((f) => f.duration === tick));
+  }
+  // ffprobe agrees on which frames are keyframes.
+  const file = await Deno.makeTempFile({ suffix: ".mp4" });
+  try {
+    await Deno.writeFile(file, input);
+    const { out } = await run("ffprobe", [
+      ...["-v", "error", "-show_entries", "packet=flags", "-of", "json", file],
+    ]);
+    const packets: { flags: string }[] = JSON.parse(out).packets;
+    assertEquals(
+      packets.map((p) => p.flags.startsWith("K")),
+      packets.map((_, i) => i % PER_FRAME_GOP === 0),
+    );
+  } finally {
+    await Deno.remove(file);
   }
 });
 
