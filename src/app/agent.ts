@@ -28,6 +28,8 @@ import { systemWorkstationFacts } from "../workstation/system_facts.ts";
 import { PRODUCT_VERSION, VERSION } from "../version.ts";
 import { ffmpegLocateDeps, type SystemDeps } from "./system.ts";
 import { createUploadPath, type UploadPath } from "./upload_path.ts";
+import { createAgentLive } from "./live_path.ts";
+import type { LiveViews } from "../live/live_views.ts";
 
 /** Could not start (a port taken, logs not writable); retrying as-is will not help. */
 export class StartupError extends Error {
@@ -40,6 +42,8 @@ const WSS3_MAX_MESSAGE_BYTES = 1024 * 1024;
 const UPLOAD_KEEPALIVE_MS = 10_000;
 /** At exit, how long finished parts may go on uploading (the spool keeps whatever is left). */
 const UPLOAD_STOP_GRACE_MS = 3_000;
+/** Live views at once: each is one more encoder on the operator's CPU. */
+const MAX_LIVE_STREAMS = 4;
 
 export type FfmpegState =
   | { readonly kind: "probing" }
@@ -66,6 +70,7 @@ export interface RunningAgent {
   readonly registration: Registration;
   readonly recorder: Recorder;
   readonly upload: UploadPath;
+  readonly live: LiveViews;
   ffmpeg(): FfmpegState;
   /** Resolves once the ffmpeg probe has finished, whatever its outcome. */
   readonly ffmpegProbed: Promise<FfmpegState>;
@@ -213,6 +218,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     registration: registration.status(),
     ws2: { url: ws2Listening, connections: ws2.openConnections },
     recording: recorder.status(),
+    live: live.status(),
     upload: {
       ...upload.uploader.status(),
       spoolBytes: upload.spool.usedBytes(),
@@ -327,6 +333,19 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     capture: config.capture,
     displayPollMs: config.capture.displayPollSec * 1000,
   });
+  const live = createAgentLive({
+    clock: sys.clock,
+    spawner: sys.spawner,
+    log: logger("live"),
+    metrics,
+    displays,
+    encoders: () => encodersFor(ffmpegState, config.capture, sys.platform.os),
+    send: (text) => registration.sendLive(text),
+  }, {
+    drawCursor: config.capture.drawCursor,
+    maxStreams: MAX_LIVE_STREAMS,
+    maxMessageBytes: WSS3_MAX_MESSAGE_BYTES,
+  });
   const stateMessage = (view: StateView) =>
     buildMessage("ws2", "agentHelperState", { ...view, versionAgentHelper: PRODUCT_VERSION });
   const registration = createRegistration({
@@ -343,6 +362,10 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     metrics,
     announce: (view) => {
       upload.setTarget(registration.target());
+      // A live view is worth nothing late: it ends with the link; AgentServer starts it again.
+      if (view.connectionState !== "active") {
+        void live.stopAll(`registration ${view.connectionState}`);
+      }
       ws2.broadcast(stateMessage(view));
     },
     // After the probe, so that the capabilities are known rather than empty.
@@ -362,6 +385,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
       displays,
       recorder,
       screenServer: upload,
+      live,
     }),
     stopWork: (reason) => {
       log.info("Stopping work ({reason})", { reason });
@@ -421,6 +445,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     registration,
     recorder,
     upload,
+    live,
     ffmpeg: () => ffmpegState,
     ffmpegProbed,
     status,
@@ -428,7 +453,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     async stop() {
       log.info("AgentHelper stopping");
       await ffmpegProbed;
-      await recorder.stopAll("agent stopping");
+      await Promise.all([recorder.stopAll("agent stopping"), live.stopAll("agent stopping")]);
       await upload.stop(UPLOAD_STOP_GRACE_MS);
       registration.stop();
       ws2.closeAll();

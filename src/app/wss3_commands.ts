@@ -1,7 +1,6 @@
 /**
  * The agent's answers to AgentServer (wss3): the command table (DESIGN.md §2) with the handlers
- * this build has. Commands without a handler yet (live view: issue 8) are answered `error` by
- * the registry (`wss3/commands.ts`).
+ * this build has: recording, live view, log level, displays.
  */
 import type { Logger } from "@logtape/logtape";
 import type { Logging } from "../log/setup.ts";
@@ -10,6 +9,8 @@ import { buildMessage } from "../protocol/catalog.ts";
 import type { Recorder } from "../recording/recorder.ts";
 import { type DisplayLister, toDisplayInfo } from "../workstation/displays.ts";
 import { type CommandDispatch, createCommandDispatch } from "../wss3/commands.ts";
+import type { LiveViews } from "../live/live_views.ts";
+import { liveHandlers } from "./live_commands.ts";
 import { recordingHandlers, type ScreenServerChoice } from "./recording_commands.ts";
 
 export interface AgentCommandDeps {
@@ -19,6 +20,7 @@ export interface AgentCommandDeps {
   readonly displays: DisplayLister;
   readonly recorder: Recorder;
   readonly screenServer: ScreenServerChoice;
+  readonly live: LiveViews;
 }
 
 export function createAgentCommands(deps: AgentCommandDeps): CommandDispatch {
@@ -27,6 +29,7 @@ export function createAgentCommands(deps: AgentCommandDeps): CommandDispatch {
     onError: (action, error) => deps.log.error("wss3: {action} failed: {error}", { action, error }),
     handlers: {
       ...recordingHandlers(deps.recorder, deps.screenServer),
+      ...liveHandlers(deps.live),
       setLogLevel: (message) => {
         deps.logging.setLevel(message.data.logLevel);
         return Promise.resolve(

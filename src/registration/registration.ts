@@ -79,6 +79,11 @@ export interface Registration {
    * the registration ends.
    */
   notify(message: WrittenEnvelope): void;
+  /**
+   * Sends already-serialised text now, only while active (never queued: a live view's bytes
+   * are worthless after a reconnect); resolves once handed to the socket, false if not sent.
+   */
+  sendLive(text: string): Promise<boolean>;
 }
 
 export const OUTBOX_LIMIT = 1000;
@@ -277,6 +282,10 @@ export function createRegistration(
           limit: OUTBOX_LIMIT,
         });
       }
+    },
+    sendLive(text) {
+      if (state.phase.kind !== "active" || link === null) return Promise.resolve(false);
+      return link.sendFlushed(text);
     },
     view: () => viewOf(state.phase),
     target() {

@@ -26,6 +26,7 @@ function harness(random = 0.5) {
       dials.push(dial);
       return {
         send: (text) => (dial.sent.push(text), true),
+        sendFlushed: (text) => Promise.resolve((dial.sent.push(text), true)),
         close: (code) => void dial.closed.push(code),
       };
     },
@@ -125,4 +126,26 @@ Deno.test("registration shell: closeRegistration ends it; stop() closes quietly"
   assertEquals(again.dials.length, 1);
   assertEquals(again.views.length, seen);
   assertEquals(again.clock.pending, 0);
+});
+
+Deno.test("registration shell: live bytes go out only while active, never queued", async () => {
+  const h = harness();
+  assertEquals(await h.registration.sendLive("early"), false, "idle");
+  h.registration.open(TARGET);
+  const first = h.dials[0]!;
+  assertEquals(await h.registration.sendLive("connecting"), false);
+  first.handlers.onOpen();
+  await Promise.resolve();
+  await Promise.resolve();
+  assertEquals(h.registration.status().state, "active");
+  assertEquals(await h.registration.sendLive("blob-1"), true);
+  first.handlers.onClosed(1006, "");
+  assertEquals(await h.registration.sendLive("blob-2"), false, "link lost");
+  h.clock.advance(5000);
+  h.dials[1]!.handlers.onOpen();
+  await Promise.resolve();
+  await Promise.resolve();
+  const resent = h.dials[1]!.sent;
+  assert(!resent.includes("blob-2"), "nothing of the live view is replayed after a reconnect");
+  assertEquals(first.sent.filter((t) => t.startsWith("blob")), ["blob-1"]);
 });

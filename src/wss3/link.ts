@@ -19,6 +19,12 @@ export interface LinkHandlers {
 export interface Wss3Link {
   /** False when the link is not open (the message was not sent). */
   send(text: string): boolean;
+  /**
+   * Sends and resolves once the text has been handed to the socket (true), or false when the
+   * link is not open or the write failed: the caller's own backpressure (the live view sends
+   * its next fragment only then, so its queue, not the socket's buffer, absorbs a slow link).
+   */
+  sendFlushed(text: string): Promise<boolean>;
   close(code: number, reason: string): void;
 }
 

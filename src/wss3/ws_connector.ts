@@ -112,6 +112,10 @@ export function createWsConnector(
           ws.send(text);
           return true;
         },
+        sendFlushed(text) {
+          if (ws.readyState !== WebSocket.OPEN) return Promise.resolve(false);
+          return new Promise<boolean>((resolve) => ws.send(text, (error) => resolve(!error)));
+        },
         close(code, reason) {
           if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
           else ws.close(code, reason);

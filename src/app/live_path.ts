@@ -1,0 +1,90 @@
+/**
+ * The live views wired to the agent's parts: which monitor and capture backend a stream uses
+ * (the display lister, and the recording's encoder planner so that both capture the same way),
+ * the registration as the link, and their counters on /metrics.
+ */
+import type { Logger } from "@logtape/logtape";
+import type { Clock } from "../clock/clock.ts";
+import type { CaptureBackend } from "../capture/types.ts";
+import type { ProcessSpawner } from "../encoder/process.ts";
+import { createLiveViews, type LiveViews } from "../live/live_views.ts";
+import type { MetricsRegistry } from "../metrics/registry.ts";
+import type { EncoderAvailability } from "../recording/recorder.ts";
+import type { DisplayLister } from "../workstation/displays.ts";
+
+export interface AgentLiveDeps {
+  readonly clock: Clock;
+  readonly spawner: ProcessSpawner;
+  readonly log: Logger;
+  readonly metrics: MetricsRegistry;
+  readonly displays: DisplayLister;
+  encoders(): EncoderAvailability;
+  send(text: string): Promise<boolean>;
+}
+
+export interface AgentLiveOptions {
+  readonly drawCursor: boolean;
+  readonly maxStreams: number;
+  readonly maxMessageBytes: number;
+}
+
+export function createAgentLive(deps: AgentLiveDeps, options: AgentLiveOptions): LiveViews {
+  const live = createLiveViews({
+    clock: deps.clock,
+    spawner: deps.spawner,
+    log: deps.log,
+    send: deps.send,
+    async source(display) {
+      const encoders = deps.encoders();
+      if (!encoders.ok) return { ok: false, error: `ffmpegUnavailable: ${encoders.problem}` };
+      let monitors;
+      try {
+        monitors = await deps.displays.list();
+      } catch (e) {
+        return { ok: false, error: `displaysUnavailable: ${(e as Error).message}` };
+      }
+      const monitor = monitors.find((m) => m.index === display);
+      if (!monitor) {
+        return {
+          ok: false,
+          error: `unknownDisplay: display ${display} is not connected (displays: ${
+            monitors.map((m) => m.index).join(", ") || "none"
+          })`,
+        };
+      }
+      const [plan] = encoders.planner.plan([monitor]);
+      if (!plan) return { ok: false, error: `unknownDisplay: no capture for display ${display}` };
+      return {
+        ok: true,
+        ffmpegPath: encoders.path,
+        source: {
+          backend: plan.backend as CaptureBackend,
+          area: monitor,
+          drawCursor: options.drawCursor,
+        },
+      };
+    },
+  }, { maxStreams: options.maxStreams, maxMessageBytes: options.maxMessageBytes });
+
+  const streams = deps.metrics.gauge({
+    name: "agent_helper_live_streams",
+    help: "Live views running now.",
+  });
+  const sent = deps.metrics.counter({
+    name: "agent_helper_live_sent_bytes_total",
+    help: "Live-view video bytes handed to AgentServer's link.",
+  });
+  const dropped = deps.metrics.counter({
+    name: "agent_helper_live_dropped_fragments_total",
+    help: "Live-view fragments dropped because the link was slower than the video.",
+  });
+  let counted = { sentBytes: 0, droppedFragments: 0 };
+  deps.metrics.onCollect(() => {
+    const t = live.totals();
+    streams.set(t.streams);
+    sent.inc({}, t.sentBytes - counted.sentBytes);
+    dropped.inc({}, t.droppedFragments - counted.droppedFragments);
+    counted = t;
+  });
+  return live;
+}
