@@ -92,8 +92,10 @@ Deno.test("registration: agentOpenConnect registers; info carries real facts; ev
         ? /^screenServerNotAllowed: host recorder\.example\.com:443 is not on servers\.screenRecorderHosts$/
         : command.name.endsWith("ScreenRecord")
         ? /^notRecording: /
-        : command.name.endsWith("Stream")
-        ? /^notAvailable: \w+ is not available/
+        : command.name === "startStream"
+        ? /^displaysUnavailable: no X display is known/
+        : command.name === "stopStream"
+        ? /^unknownStream: view-17$/
         : null;
       if (refusal) {
         assertEquals(m.data.result, "error");
