@@ -14,7 +14,6 @@ import { RecorderClient } from "./test_client.ts";
 import { testPki } from "./test_recorder.ts";
 import { patternBytes, sampleHeader, sampleProtoHeader, sha256 } from "./test_support.ts";
 
-
 Deno.test("main flags: parsed, and refused when incomplete or contradictory", () => {
   const f = parseFlags([
     "--store",
