@@ -2,7 +2,9 @@
  * The live view in the real agent (issue 8): AgentServer sends startStream over wss3; the agent
  * runs a second, low-latency ffmpeg on that monitor beside the recording and sends its fMP4 as
  * streamBlob messages (init first, seq without gaps, base64 payloads). What AgentServer gets is
- * put back together and checked with ffprobe. A lost registration ends every live view.
+ * read as a supervisor reads it — a viewer on the reference AgentServer's fan-out — put back
+ * together and checked with ffprobe; the blobs' order is checked in AgentServer's message log
+ * (which keeps no payloads). A lost registration ends every live view.
  */
 import { assert, assertEquals, assertMatch } from "../src/testing/assert.ts";
 import { childProcesses, decodeErrors, probeVideo } from "../src/testing/ffprobe.ts";
@@ -15,22 +17,44 @@ import {
   withRecordingStack,
 } from "./support/recording_stack.ts";
 import type { Stack } from "../src/platform/workplace/stack.ts";
+import { openWsClient } from "../src/platform/agent_server/test_ws_client.ts";
+import { decodeFrame } from "../src/platform/live_view/framing.ts";
 
 const real = { sanitizeResources: false, sanitizeOps: false };
 
 interface Blob {
-  payload: string;
+  payloadChars: number;
   streamId: string;
   seq: number;
   /** Present (true) on the init segment only. */
   init?: boolean;
 }
 
+/** The streamBlobs AgentServer received for `streamId`, as its log keeps them. */
 function blobs(s: Stack, streamId: string): Blob[] {
   return s.agentServer.messages
     .filter((m) => m.direction === "in" && m.action === "streamBlob")
     .map((m) => (m.message as { data: Blob }).data)
     .filter((b) => b.streamId === streamId);
+}
+
+/** A supervisor's viewer of `streamId`: the fMP4 of every binary frame until the stream ends. */
+async function viewer(s: Stack, streamId: string) {
+  const opened = await openWsClient(s.agentServer.liveViewSocketUrl(USER, streamId), {
+    ca: s.pki.caPem,
+    headers: { "x-console-key": s.agentServer.consoleKey },
+    handshakeTimeoutMs: 15_000,
+  });
+  assert(opened.ok, `viewer of ${streamId}: ${opened.ok || `${opened.status} ${opened.error}`}`);
+  const client = opened.client;
+  return {
+    async frames(): Promise<Uint8Array[]> {
+      await client.closed;
+      return client.received.items
+        .filter((r) => r.binary !== undefined)
+        .map((r) => decodeFrame(r.binary!).payload);
+    },
+  };
 }
 
 const liveEncoders = (x: { display: string }) =>
@@ -44,22 +68,27 @@ Deno.test({
       await expectOk(s, "startScreenRecord", { segmentId: "with-live" });
       await expectOk(s, "startStream", { streamId: "view-1", display: 0, maxHeight: 360 });
       await expectOk(s, "startStream", { streamId: "view-2", display: 1, frameRate: 2 });
+      const viewers = await Promise.all(["view-1", "view-2"].map((id) => viewer(s, id)));
       assertEquals(liveEncoders(x), 4, "two recording encoders, two live ones");
       await sleep(4_000);
       await expectOk(s, "stopStream", { streamId: "view-1" });
       await expectOk(s, "stopStream", { streamId: "view-2" });
       await expectOk(s, "stopScreenRecord", {});
+      const seen = await Promise.all(viewers.map((v) => v.frames()));
 
-      for (const [id, height, fps] of [["view-1", 360, 5], ["view-2", 600, 2]] as const) {
+      const views = [["view-1", 360, 5], ["view-2", 600, 2]] as const;
+      for (const [i, [id, height, fps]] of views.entries()) {
         const got = blobs(s, id);
         assert(got.length > 5, `${id}: ${got.length} blobs`);
         assertEquals(got.map((b) => b.seq), got.map((_, i) => i), "seq from 0, no gaps");
         assertEquals(
           got.map((b) => b.init === true),
           got.map((_, i) => i === 0),
-          `the init first: ${JSON.stringify(got.map((b) => [b.seq, b.init, b.payload.length]))}`,
+          `the init first: ${JSON.stringify(got.map((b) => [b.seq, b.init, b.payloadChars]))}`,
         );
-        const bytes = got.map((b) => Uint8Array.from(atob(b.payload), (c) => c.charCodeAt(0)));
+        // The viewer joined a moment after the start: the init, then fragments from a keyframe.
+        const bytes = seen[i]!;
+        assert(bytes.length > 5, `${id}: the viewer got ${bytes.length} frames`);
         const file = await Deno.makeTempFile({ suffix: ".mp4" });
         try {
           const whole = new Uint8Array(bytes.reduce((a, b) => a + b.length, 0));
@@ -69,11 +98,9 @@ Deno.test({
           const v = await probeVideo(file);
           assertEquals([v.codec, v.height], ["h264", height], id);
           // One fragment per frame: every blob after the init is one frame.
-          assertEquals(v.frames, got.length - 1, `${id}: a frame per blob`);
-          assert(
-            Math.abs(v.frames - fps * 4) <= fps + 2,
-            `${id}: ${v.frames} frames at ${fps} fps`,
-          );
+          assertEquals(v.frames, bytes.length - 1, `${id}: a frame per blob`);
+          const blobFrames = got.length - 1;
+          assert(Math.abs(blobFrames - fps * 4) <= fps + 2, `${id}: ${blobFrames} at ${fps} fps`);
           assertEquals(await decodeErrors(file), "");
         } finally {
           await Deno.remove(file);

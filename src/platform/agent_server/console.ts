@@ -12,6 +12,10 @@
  *   POST /console/helpers/:userID/close-registration {reason?}
  *   POST /console/tokens/revoke                      {userID?}
  *   POST /console/tokens/reject                      {on: boolean}
+ *   GET  /console/live                               the live views: viewers, bytes, keyframes
+ *
+ * A live view is started and stopped with the command route (startStream / stopStream); its
+ * page is `/live-view?user=&stream=&key=<console key>` (src/platform/live_view).
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -36,6 +40,7 @@ export interface ConsoleTarget {
   closeRegistration(userID: string, reason?: string): Promise<void>;
   revokeTokens(userID?: string): void;
   rejectTokens(on: boolean): void;
+  liveStreams(): readonly unknown[];
 }
 
 export const CONSOLE_KEY_HEADER = "x-console-key";
@@ -176,6 +181,8 @@ export function createConsoleApp(target: ConsoleTarget, consoleKey: string): Hon
     target.rejectTokens(parsed.value.on);
     return c.json({ rejecting: parsed.value.on });
   });
+
+  app.get("/live", (c) => c.json({ streams: target.liveStreams() }));
 
   app.notFound((c) => c.json({ error: "no such console route" }, 404));
   return app;

@@ -33,7 +33,10 @@ export interface RecordedMessage {
   readonly message?: AnyMessage;
   /** Why an inbound message was refused. */
   readonly refused?: { readonly kind: FailureKind; readonly reason: string };
-  /** The text as it went over the wire. */
+  /**
+   * The text as it went over the wire; for a streamBlob, the message with `payloadChars` (the
+   * base64's length) in place of its payload, and a refused one's first 256 characters.
+   */
   readonly raw: string;
 }
 

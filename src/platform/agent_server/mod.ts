@@ -29,3 +29,10 @@ export {
   HELPER_COMMANDS,
   type HelperCommand,
 } from "./wss3.ts";
+export type {
+  LiveHubOptions,
+  LiveStreamRequest,
+  LiveStreamStatus,
+  LiveViewerStatus,
+} from "../live_view/types.ts";
+export type { LiveViewApi, LiveViewCommandOptions } from "../live_view/service.ts";

@@ -6,6 +6,10 @@
  * the replies, close or drop a registration, and wait on recorded messages and state changes
  * instead of sleeping. Never imported by the agent.
  *
+ * The live view (src/platform/live_view): helpers' streamBlobs fanned out to supervisors'
+ * browsers at `/live/<userID>/<streamId>`, the supervisor's page at `/live-view`, and
+ * startLiveView / stopLiveView / liveStreams on the handle.
+ *
  * Stopping closes every socket and the listener, so a new server can be started on the same
  * port to play an AgentServer restart; pass the same `tokenSecret` to both when the helper's
  * token should stay valid across it (revocations do not carry over).
@@ -27,6 +31,8 @@ import { type HelperReply, PendingCommands } from "./pending.ts";
 import { createWss1Endpoint } from "./wss1.ts";
 import { CLOSE_SERVICE_RESTART, createWss3Endpoint, type HelperCommand } from "./wss3.ts";
 import { toHex } from "../../util/hex.ts";
+import type { LiveHubOptions } from "../live_view/types.ts";
+import { createLiveViewService, type LiveViewApi } from "../live_view/service.ts";
 
 export interface ReferenceAgentServerDeps {
   /** Stamps records, checks token expiry, times command replies and close graces. */
@@ -69,6 +75,8 @@ export interface ReferenceAgentServerOptions {
   readonly revokeOnClose?: boolean;
   /** How long stop() waits for sockets to finish closing, ms (default 2000). */
   readonly stopWaitMs?: number;
+  /** The live view's caps (streams, viewers, the late joiners' buffer, slow viewers). */
+  readonly liveView?: LiveHubOptions;
 }
 
 export interface SendCommandOptions {
@@ -76,7 +84,7 @@ export interface SendCommandOptions {
   readonly timeoutMs?: number;
 }
 
-export interface ReferenceAgentServer {
+export interface ReferenceAgentServer extends LiveViewApi {
   readonly hostname: string;
   readonly port: number;
   /** `wss://<publicHost>:<port>/wss1` (append `?userID=<id>`). */
@@ -180,7 +188,17 @@ export function startReferenceAgentServer(
   const nextConnectionId = () => ++connectionIds;
 
   const wss3 = createWss3Endpoint(
-    { clock, log, tokens, helpers, messages, pending, nextConnectionId },
+    {
+      clock,
+      log,
+      tokens,
+      helpers,
+      messages,
+      pending,
+      nextConnectionId,
+      onStreamBlob: (userID, data) => live.blob(userID, data),
+      onHelperGone: (userID, reason) => live.helperGone(userID, reason),
+    },
     {
       closeGraceMs: options.closeGraceMs ?? 2000,
       maxMessageBytes: options.maxMessageBytes ?? 32 * 1024 * 1024,
@@ -198,12 +216,21 @@ export function startReferenceAgentServer(
     },
   );
   const unsubscribe = helpers.changes.subscribe((change) => wss1.pushState(change));
+  const live = createLiveViewService({
+    clock,
+    log,
+    consoleKey,
+    sendCommand: (userID, action, data, opts) =>
+      handle.sendCommandUnchecked(userID, action, data, opts),
+    origin: () => origin,
+  }, options.liveView);
 
   const route = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname;
     if (path === "/wss3") return await wss3.handle(request);
     if (path === "/wss1") return wss1.handle(request);
     if (path === "/console" || path.startsWith("/console/")) return await consoleApp.fetch(request);
+    if (live.owns(path)) return live.handle(request);
     return new Response("not found\n", { status: 404 });
   };
 
@@ -245,11 +272,22 @@ export function startReferenceAgentServer(
     },
 
     sendCommand(userID, action, data, opts = {}) {
-      return wss3.sendCommand(userID, action, data, opts.timeoutMs ?? commandTimeoutMs);
+      return live.observeCommand(
+        userID,
+        action,
+        data,
+        () => wss3.sendCommand(userID, action, data, opts.timeoutMs ?? commandTimeoutMs),
+      );
     },
     sendCommandUnchecked(userID, action, data, opts = {}) {
-      return wss3.sendCommand(userID, action, data as never, opts.timeoutMs ?? commandTimeoutMs);
+      return live.observeCommand(
+        userID,
+        action,
+        data,
+        () => wss3.sendCommand(userID, action, data as never, opts.timeoutMs ?? commandTimeoutMs),
+      );
     },
+    ...live.api,
     sendRaw: (userID, text) => wss3.sendRaw(userID, text),
     closeRegistration: (userID, reason) => wss3.closeRegistration(userID, reason),
     drop: (userID, code = CLOSE_SERVICE_RESTART) => wss3.drop(userID, code),
@@ -286,7 +324,11 @@ export function startReferenceAgentServer(
 
     stop() {
       stopping ??= (async () => {
-        await Promise.all([wss3.closeAll(stopWaitMs), wss1.closeAll(stopWaitMs)]);
+        await Promise.all([
+          live.stop(stopWaitMs),
+          wss3.closeAll(stopWaitMs),
+          wss1.closeAll(stopWaitMs),
+        ]);
         unsubscribe();
         messages.records.cancelWaits("the reference AgentServer stopped");
         helpers.changes.cancelWaits("the reference AgentServer stopped");

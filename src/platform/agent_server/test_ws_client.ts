@@ -4,6 +4,7 @@
  * the reference AgentServer. It reports a refused upgrade with its HTTP status, and keeps what
  * it receives in a list tests can wait on, so no test sleeps.
  */
+import { Buffer } from "node:buffer";
 import WebSocket from "ws";
 import { Waitable } from "./waitable.ts";
 
@@ -21,6 +22,8 @@ export interface Received {
   readonly text: string;
   /** The JSON value, or undefined when the text is not JSON. */
   readonly json: { action?: unknown; transaction?: unknown; data?: unknown } | undefined;
+  /** A binary frame's bytes (its `text` is "<binary>"). */
+  readonly binary?: Uint8Array;
 }
 
 export interface CloseInfo {
@@ -75,8 +78,17 @@ export function openWsClient(url: string, options: WsClientOptions = {}): Promis
   // Errors after the handshake are followed by a close event, which is what tests look at.
   socket.on("error", () => {});
   socket.on("message", (data, isBinary) => {
-    const text = isBinary ? "<binary>" : data.toString();
-    received.push({ text, json: isBinary ? undefined : parse(text) });
+    if (isBinary) {
+      const binary = data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : Array.isArray(data)
+        ? new Uint8Array(Buffer.concat(data))
+        : new Uint8Array(data);
+      received.push({ text: "<binary>", json: undefined, binary });
+      return;
+    }
+    const text = data.toString();
+    received.push({ text, json: parse(text) });
   });
   const client: WsClient = {
     socket,

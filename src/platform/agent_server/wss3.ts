@@ -6,7 +6,8 @@
  * token is the registration; `agentHelperInfo` then fills in its facts whenever it comes). One
  * helper connection per user: a new one replaces the old (closed 4409). Every inbound text
  * frame is read with the catalog and recorded, refused ones too; AgentServer sends nothing back
- * for a refused one (wss3 has no error message towards the helper).
+ * for a refused one (wss3 has no error message towards the helper). A `streamBlob` is recorded
+ * without its payload (its length instead) and handed to the live view's fan-out.
  */
 import type { Clock, TimerId } from "../../clock/clock.ts";
 import {
@@ -15,6 +16,7 @@ import {
   findEntry,
   type MessageName,
   parseInbound,
+  type ReadMessage,
   type WriteData,
 } from "../../protocol/catalog.ts";
 import type { HelperRegistry, InactiveReason } from "./helpers.ts";
@@ -67,7 +69,16 @@ export interface Wss3Deps {
   readonly messages: MessageLog;
   readonly pending: PendingCommands;
   readonly nextConnectionId: () => number;
+  /** A streamBlob from a user's current connection (the live view's fan-out). */
+  readonly onStreamBlob?: (userID: string, data: StreamBlobData) => void;
+  /** The user's current connection closed, or a new one replaced it. */
+  readonly onHelperGone?: (
+    userID: string,
+    reason: "helperDisconnected" | "helperReconnected",
+  ) => void;
 }
+
+type StreamBlobData = ReadMessage<"wss3", "streamBlob">["data"];
 
 export interface Wss3Options {
   /** How long the helper has to close by itself after closeRegistration. */
@@ -115,6 +126,11 @@ export function bearerToken(header: string | null): string | undefined {
 
 const encoder = new TextEncoder();
 
+/** A refused streamBlob's text for the log: its start and its length, not megabytes. */
+function clip(text: string): string {
+  return text.length <= 512 ? text : `${text.slice(0, 256)}… (${text.length} characters)`;
+}
+
 export function createWss3Endpoint(deps: Wss3Deps, options: Wss3Options): Wss3Endpoint {
   const current = new Map<string, Connection>();
   const open = new Set<Connection>();
@@ -142,7 +158,7 @@ export function createWss3Endpoint(deps: Wss3Deps, options: Wss3Options): Wss3En
   const onText = (conn: Connection, text: string) => {
     const parsed = parseInbound("wss3", text, "agentServer");
     if (!parsed.ok) {
-      messages.addInbound("wss3", conn, text, parsed);
+      messages.addInbound("wss3", conn, parsed.action === "streamBlob" ? clip(text) : text, parsed);
       log("warning", "wss3 #{id} ({userID}): refused a message: {kind}: {reason}", {
         id: conn.id,
         userID: conn.userID,
@@ -155,6 +171,14 @@ export function createWss3Endpoint(deps: Wss3Deps, options: Wss3Options): Wss3En
       return;
     }
     const message = parsed.message;
+    if (message.action === "streamBlob") {
+      // Video: the log keeps what it was, not its bytes (up to a MiB a blob, many a second).
+      const { payload, ...rest } = message.data;
+      const summary = { ...message, data: { ...rest, payloadChars: payload.length } };
+      messages.addInbound("wss3", conn, JSON.stringify(summary), { ok: true, message: summary });
+      if (current.get(conn.userID) === conn) deps.onStreamBlob?.(conn.userID, message.data);
+      return;
+    }
     messages.addInbound("wss3", conn, text, { ok: true, message });
     log("debug", "wss3 #{id} ({userID}): {action}", {
       id: conn.id,
@@ -189,6 +213,7 @@ export function createWss3Endpoint(deps: Wss3Deps, options: Wss3Options): Wss3En
       reason,
     });
     if (options.revokeOnClose) deps.tokens.revoke(conn.userID);
+    deps.onHelperGone?.(conn.userID, "helperDisconnected");
     deps.helpers.disconnected(conn.userID, reason);
   };
 
@@ -203,6 +228,7 @@ export function createWss3Endpoint(deps: Wss3Deps, options: Wss3Options): Wss3En
         old: old.id,
       });
       old.socket.close(CLOSE_REPLACED, "replaced");
+      deps.onHelperGone?.(conn.userID, "helperReconnected");
     } else {
       log("info", "wss3 #{id} ({userID}) open", { id: conn.id, userID: conn.userID });
     }
