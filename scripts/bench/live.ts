@@ -1,0 +1,373 @@
+/**
+ * The live view benchmark (issue 8), one 1920x1080 Xvfb monitor, 5 fps, the agent as its own
+ * process (`main.ts run`, registered on a reference AgentServer in this process) recording it:
+ *
+ * - **CPU**: the office scene on the monitor; the agent's process tree (agent + its ffmpegs)
+ *   over a window with the recording alone, then with the recording and one live view of the
+ *   same monitor (AgentServer's `startLiveView`, default maxHeight 720: scaled to 1280x720),
+ *   then the recording alone again; the scene is restarted before each window.
+ * - **Glass-to-glass latency**: a clock on the monitor instead of the scene (a Chromium kiosk
+ *   page drawing Date.now() every animation frame as two rows of 32 black/white blocks, the
+ *   second the complement of the first), watched live in a supervisor page (reference
+ *   AgentServer's /live-view, headless Chromium). In the viewer, on every video frame presented
+ *   (requestVideoFrameCallback), the frame is drawn into a canvas, the blocks read back and
+ *   checked against each other, and the clock subtracted from the viewer's Date.now() — the
+ *   same machine's clock. Covers capture, encoding, the agent's queue, wss3, AgentServer's
+ *   fan-out, the viewer's socket, MSE buffering and decoding. The page's own latency (AgentServer
+ *   arrival → on screen) is sampled beside it.
+ *
+ *   node_modules/.bin/deno run --allow-all scripts/bench/live.ts [--seconds 20] [--latency-seconds 20]
+ *
+ * Prints Markdown for docs/benchmarks.md. The viewer's Chromium is launched with
+ * `--ignore-certificate-errors`: the agent helper's AgentServer certificate is not handed out by
+ * startAgentProcess, and only this local, short-lived server is visited.
+ */
+import { parseArgs } from "node:util";
+import { type BrowserContext, chromium } from "playwright-core";
+import { CHROMIUM_PATH, chromiumMissing } from "../../src/testing/chromium.ts";
+import { startAgentProcess, startRecordingWhenReady } from "../../src/testing/agent_process.ts";
+import { startOfficeScene } from "../../src/platform/workplace/office_scene.ts";
+import { clockTicksPerSecond, measureWindow, startXvfb } from "./measure.ts";
+import { cpuPercent, type CpuSample, processTree, sampleCpu } from "./proc_stats.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    seconds: { type: "string", default: "20" },
+    "latency-seconds": { type: "string", default: "20" },
+    warmup: { type: "string", default: "3" },
+  },
+});
+const SECONDS = Number(values.seconds);
+const LATENCY_SECONDS = Number(values["latency-seconds"]);
+const WARMUP = Number(values.warmup);
+const FPS = 5;
+const WIDTH = 1920;
+const HEIGHT = 1080;
+const BITS = 32;
+/** The two rows of blocks, as fractions of the screen's height (top, bottom). */
+const ROWS = [[0.2, 0.35], [0.45, 0.6]] as const;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A progress line on stderr (the Markdown goes to stdout at the end). */
+function progress(line: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
+}
+
+/** Throws unless AgentServer's command was answered with success. */
+function ok(what: string, reply: { data: unknown }): void {
+  const data = reply.data as { result?: string };
+  if (data.result !== "success") throw new Error(`${what}: ${JSON.stringify(reply.data)}`);
+}
+
+const missing = chromiumMissing();
+if (missing) throw new Error(missing);
+
+/** The clock page: Date.now() mod 2^32 as blocks, redrawn every animation frame. */
+const CLOCK_PAGE = `<!doctype html><html><head><style>
+html, body { margin: 0; background: #808080; overflow: hidden; cursor: none; }
+canvas { display: block; }
+</style></head><body><canvas id="c" width="${WIDTH}" height="${HEIGHT}"></canvas><script>
+const c = document.getElementById("c").getContext("2d");
+const rows = ${JSON.stringify(ROWS)};
+function draw() {
+  const t = Date.now() % ${2 ** BITS};
+  const w = ${WIDTH} / ${BITS};
+  for (let i = 0; i < ${BITS}; i++) {
+    const bit = Math.floor(t / 2 ** (${BITS - 1} - i)) % 2;
+    for (let r = 0; r < 2; r++) {
+      const on = r === 0 ? bit === 1 : bit === 0;
+      c.fillStyle = on ? "#fff" : "#000";
+      const [top, bottom] = rows[r];
+      c.fillRect(i * w, top * ${HEIGHT}, w, (bottom - top) * ${HEIGHT});
+    }
+  }
+  requestAnimationFrame(draw);
+}
+requestAnimationFrame(draw);
+</script></body></html>`;
+
+/** A kiosk Chromium filling `display` with the clock page (as office_scene.ts does its scene). */
+async function startClock(display: string): Promise<{ stop(): Promise<void> }> {
+  const profile = await Deno.makeTempDir({ prefix: "bench-clock-" });
+  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: false,
+    viewport: null,
+    env: { ...Deno.env.toObject(), DISPLAY: display },
+    ignoreDefaultArgs: ["--enable-automation"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+      "--kiosk",
+      "--window-position=0,0",
+      `--window-size=${WIDTH},${HEIGHT}`,
+    ],
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  await page.goto(`data:text/html,${encodeURIComponent(CLOCK_PAGE)}`, { waitUntil: "load" });
+  return {
+    stop: async () => {
+      await context.close().catch(() => {});
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/**
+ * Runs in the viewer page: on every presented video frame, reads the clock off it. Kept as
+ * text (this file is checked without the DOM lib).
+ */
+const SAMPLER = `(() => {
+  const video = document.querySelector("video");
+  const canvas = document.createElement("canvas");
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  const rows = ${JSON.stringify(ROWS)};
+  const out = { samples: [], unreadable: 0, frames: 0 };
+  globalThis.__clock = out;
+  const luma = (data, width, x, y) => {
+    let sum = 0;
+    for (let dy = -3; dy <= 3; dy++) {
+      for (let dx = -3; dx <= 3; dx++) {
+        const at = ((y + dy) * width + (x + dx)) * 4;
+        sum += 0.2126 * data[at] + 0.7152 * data[at + 1] + 0.0722 * data[at + 2];
+      }
+    }
+    return sum / 49;
+  };
+  const read = () => {
+    const now = Date.now();
+    const w = video.videoWidth, h = video.videoHeight;
+    if (w === 0 || h === 0) return;
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w;
+      canvas.height = h;
+    }
+    ctx.drawImage(video, 0, 0, w, h);
+    const data = ctx.getImageData(0, 0, w, h).data;
+    out.frames++;
+    let a = 0, b = 0, ok = true;
+    for (let i = 0; i < ${BITS}; i++) {
+      const x = Math.round((i + 0.5) * w / ${BITS});
+      const ya = Math.round((rows[0][0] + rows[0][1]) / 2 * h);
+      const yb = Math.round((rows[1][0] + rows[1][1]) / 2 * h);
+      const la = luma(data, w, x, ya), lb = luma(data, w, x, yb);
+      if (Math.abs(la - 128) < 40 || Math.abs(lb - 128) < 40) ok = false;
+      const bitA = la > 128 ? 1 : 0, bitB = lb > 128 ? 1 : 0;
+      if (bitA === bitB) ok = false;
+      a = a * 2 + bitA;
+      b = b * 2 + bitB;
+    }
+    if (!ok) {
+      out.unreadable++;
+      return;
+    }
+    const latency = ((now % ${2 ** BITS}) - a + ${2 ** BITS}) % ${2 ** BITS};
+    out.samples.push({ at: now, latency, mediaTime: video.currentTime });
+  };
+  if ("requestVideoFrameCallback" in HTMLVideoElement.prototype) {
+    const onFrame = () => {
+      read();
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+    out.mode = "requestVideoFrameCallback";
+  } else {
+    setInterval(read, 20);
+    out.mode = "every 20 ms";
+  }
+})()`;
+
+interface ClockResult {
+  mode: string;
+  samples: { at: number; latency: number; mediaTime: number }[];
+  unreadable: number;
+  frames: number;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+function stats(values: readonly number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    min: sorted[0] ?? NaN,
+    median: quantile(sorted, 0.5),
+    p95: quantile(sorted, 0.95),
+    max: sorted[sorted.length - 1] ?? NaN,
+  };
+}
+
+/** Each process of the tree on its own: which one it is, its CPU reading. */
+type Readings = Map<number, { role: keyof Split; sample: CpuSample }>;
+
+/** The window's CPU by role, % of one core. */
+interface Split {
+  agent: number;
+  recordingFfmpeg: number;
+  liveFfmpeg: number;
+}
+
+function perProcess(root: number): Readings {
+  const readings: Readings = new Map();
+  for (const pid of processTree(root)) {
+    let cmdline = "";
+    try {
+      cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+    } catch {
+      continue;
+    }
+    // The live encoder writes a fragment per frame; the recording's, one per keyframe.
+    const role = !cmdline.includes("ffmpeg")
+      ? "agent"
+      : cmdline.includes("frag_every_frame")
+      ? "liveFfmpeg"
+      : "recordingFfmpeg";
+    readings.set(pid, { role, sample: sampleCpu(pid, false) });
+  }
+  return readings;
+}
+
+function splitCpu(before: Readings, after: Readings, ticks: number): Split {
+  const split: Split = { agent: 0, recordingFfmpeg: 0, liveFfmpeg: 0 };
+  for (const [pid, end] of after) {
+    const start = before.get(pid);
+    if (start) split[end.role] += cpuPercent(start.sample, end.sample, ticks);
+  }
+  return split;
+}
+
+const ticks = await clockTicksPerSecond();
+const xvfb = await startXvfb({ screens: 1, width: WIDTH, height: HEIGHT });
+const screen = xvfb.screens[0]!;
+const out: string[] = [];
+try {
+  const agent = await startAgentProcess({
+    display: xvfb.display,
+    env: { AGENT_HELPER_LOG_LEVEL: "info", AGENT_HELPER_CAPTURE_FRAME_RATE: String(FPS) },
+  });
+  try {
+    // CPU: recording alone, recording + one live view, recording alone again.
+    const scene = await startOfficeScene({ display: screen, width: WIDTH, height: HEIGHT });
+    const cpu: { arm: string; percent: number; ffmpegs: number; split: Split }[] = [];
+    try {
+      await startRecordingWhenReady(agent, { segmentId: "bench-live" });
+      const window = async (arm: string, ffmpegs: number) => {
+        await scene.restart();
+        await sleep(WARMUP * 1000);
+        const before = perProcess(agent.pid);
+        const w = await measureWindow(agent.pid, { seconds: SECONDS, ticksPerSecond: ticks });
+        const split = splitCpu(before, perProcess(agent.pid), ticks);
+        const seen = w.processes.filter((p) => p.name === "ffmpeg").length;
+        if (seen !== ffmpegs) throw new Error(`${arm}: ${seen} ffmpegs, expected ${ffmpegs}`);
+        cpu.push({ arm, percent: w.cpuPercent, ffmpegs, split });
+        progress(`${arm}: ${w.cpuPercent.toFixed(1)} % of one core`);
+      };
+      await window("recording alone", 1);
+      const started = await agent.agentServer.startLiveView(agent.userID, {
+        streamId: "bench-cpu",
+        display: 0,
+        frameRate: FPS,
+      });
+      ok("started", started);
+      await window("recording + one live view", 2);
+      const stopped = await agent.agentServer.stopLiveView(agent.userID, "bench-cpu");
+      ok("stopped", stopped);
+      await window("recording alone, again", 1);
+    } finally {
+      await scene.stop();
+    }
+    const alone = (cpu[0]!.percent + cpu[2]!.percent) / 2;
+    const live = cpu[1]!.percent;
+
+    // Latency: the clock on the monitor, one supervisor page watching it live.
+    const clock = await startClock(screen);
+    const viewer = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--ignore-certificate-errors",
+      ],
+    });
+    let result: ClockResult;
+    const pageLatency: number[] = [];
+    const problems: string[] = [];
+    try {
+      const started = await agent.agentServer.startLiveView(agent.userID, {
+        streamId: "bench-latency",
+        display: 0,
+        frameRate: FPS,
+      });
+      ok("started", started);
+      const page = await (await viewer.newContext()).newPage();
+      page.on("console", (m) => {
+        if (m.type() === "error") problems.push(m.text());
+      });
+      page.on("pageerror", (e) => problems.push(e.message));
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.goto(agent.agentServer.liveViewPageUrl(agent.userID, "bench-latency"));
+      // Polled from here: the page's CSP (script-src 'self') refuses waitForFunction's eval.
+      for (let i = 0; (await page.evaluate("document.body.dataset.state")) !== "playing"; i++) {
+        if (i > 200) throw new Error("the viewer did not start playing within 20 s");
+        await sleep(100);
+      }
+      await sleep(WARMUP * 1000);
+      await page.evaluate(SAMPLER);
+      const end = Date.now() + LATENCY_SECONDS * 1000;
+      while (Date.now() < end) {
+        await sleep(500);
+        const ms = Number(await page.evaluate("document.body.dataset.latencyMs ?? 'NaN'"));
+        if (Number.isFinite(ms)) pageLatency.push(ms);
+      }
+      result = await page.evaluate("globalThis.__clock") as ClockResult;
+      await agent.agentServer.stopLiveView(agent.userID, "bench-latency");
+    } finally {
+      await viewer.close();
+      await clock.stop();
+    }
+    await agent.command("stopScreenRecord", {});
+
+    const g2g = stats(result.samples.map((s) => s.latency));
+    const ags = stats(pageLatency);
+    const cpuRows = cpu.map((c) =>
+      `| ${c.arm} | ${c.percent.toFixed(1)} | ${c.split.agent.toFixed(1)} | ` +
+      `${c.split.recordingFfmpeg.toFixed(1)} | ${c.split.liveFfmpeg.toFixed(1)} |`
+    );
+    out.push(
+      `CPU: window ${SECONDS} s after ${WARMUP} s warm-up, office scene (typical), ${FPS} fps, ` +
+        `recording 1920x1080, live view scaled to 720p.`,
+      "",
+      "| arm | agent + its ffmpegs, % of one core | agent (deno) | recording ffmpeg | live ffmpeg |",
+      "| --- | --- | --- | --- | --- |",
+      ...cpuRows,
+      "",
+      `recording + live / recording alone (mean of both) = ${(live / alone).toFixed(2)}×`,
+      "",
+      `Latency: ${LATENCY_SECONDS} s after ${WARMUP} s of playing; clock read on ` +
+        `${result.frames} frames (${result.mode}), ${result.unreadable} unreadable.`,
+      "",
+      "| latency, ms | samples | min | median | p95 | max |",
+      "| --- | --- | --- | --- | --- | --- |",
+      `| glass to glass (clock on the monitor → viewer's screen) | ${g2g.n} | ${g2g.min} | ${g2g.median} | ${g2g.p95} | ${g2g.max} |`,
+      `| the page's own (arrival at AgentServer → on screen), every 0.5 s | ${ags.n} | ${ags.min} | ${ags.median} | ${ags.p95} | ${ags.max} |`,
+      "",
+      problems.length > 0 ? `viewer console errors: ${problems.join("; ")}` : "viewer: no errors",
+    );
+  } finally {
+    await agent.stop();
+  }
+} finally {
+  await xvfb.stop();
+}
+Deno.stdout.writeSync(new TextEncoder().encode(out.join("\n") + "\n"));
