@@ -141,8 +141,11 @@ export function videoFilters(plan: PipelinePlan): string[] {
   const height = scaledHeight(plan);
   const { width: w, height: h } = plan.area;
   if (height !== undefined) {
-    // -2: width follows the aspect ratio, rounded to even. Lanczos keeps small text legible.
-    filters.push(`scale=w=-2:h=${height}:flags=lanczos${rgb ? `:${RGB_TO_YUV}` : ""}`);
+    // -2: width follows the aspect ratio, rounded to even. Lanczos keeps small text legible in
+    // the recording; the live view, watched at once and at a lower quality, takes the cheaper
+    // bilinear filter (docs/benchmarks.md, "Live view").
+    const flags = plan.lowLatency === true ? "bilinear" : "lanczos";
+    filters.push(`scale=w=-2:h=${height}:flags=${flags}${rgb ? `:${RGB_TO_YUV}` : ""}`);
   } else {
     // 4:2:0 cannot encode odd sizes; dropping the last row/column beats resampling the frame.
     if (w % 2 !== 0 || h % 2 !== 0) filters.push(`crop=${w - (w % 2)}:${h - (h % 2)}:0:0`);

@@ -57,7 +57,7 @@ Deno.test("live args: defaults are 5 fps, 720p at most, a keyframe a second, lib
   assertEquals(args, buildEncoderArgs(buildLivePlan(SOURCE)));
   assert(has(args, "-f", "x11grab", "-framerate", "5", "-draw_mouse", "1"));
   assert(has(args, "-video_size", "1920x1080", "-i", ":0.0+1920,0"));
-  assert(after(args, "-vf")?.startsWith("scale=w=-2:h=720:flags=lanczos"));
+  assert(after(args, "-vf")?.startsWith("scale=w=-2:h=720:flags=bilinear"));
   assert(has(args, "-fps_mode", "cfr", "-r", "5"));
 });
 
