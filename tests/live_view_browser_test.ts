@@ -20,6 +20,7 @@ import { connectHelper, startTestServer } from "../src/platform/agent_server/tes
 import type { WsClient } from "../src/platform/agent_server/test_ws_client.ts";
 import { assert, assertEquals, assertStringIncludes } from "../src/testing/assert.ts";
 import { chromiumMissing, launchChromium } from "../src/testing/chromium.ts";
+import { sampleLivePage } from "./support/live_page.ts";
 
 const missing = chromiumMissing();
 const SCREENSHOT = new URL("../docs/live_view.png", import.meta.url);
@@ -103,43 +104,6 @@ class FakeLiveHelper {
   }
 }
 
-/** The few DOM members the in-page callbacks use (this file is checked without the DOM lib). */
-interface VideoLike {
-  readonly currentTime: number;
-  readonly paused: boolean;
-  readonly videoWidth: number;
-  readonly videoHeight: number;
-}
-
-interface Sample {
-  readonly state: string;
-  readonly time: number;
-  readonly paused: boolean;
-  readonly width: number;
-  readonly height: number;
-  readonly latencyMs: number;
-  readonly resets: number;
-  readonly closeCode: string | undefined;
-}
-
-function sample(page: Page): Promise<Sample> {
-  return page.$eval("body", (body) => {
-    const data = (body as unknown as { dataset: Record<string, string | undefined> }).dataset;
-    const v = (body as unknown as { querySelector(s: string): unknown })
-      .querySelector("video") as VideoLike;
-    return {
-      state: data["state"] ?? "",
-      time: v.currentTime,
-      paused: v.paused,
-      width: v.videoWidth,
-      height: v.videoHeight,
-      latencyMs: Number(data["latencyMs"] ?? NaN),
-      resets: Number(data["resets"] ?? 0),
-      closeCode: data["closeCode"],
-    };
-  });
-}
-
 /** Polls `check` every 100 ms until it holds, failing after `timeoutMs` with the last value. */
 async function poll<T>(
   get: () => Promise<T>,
@@ -161,12 +125,12 @@ async function poll<T>(
 /** The page plays: state playing, the video advancing, at the expected size, near live. */
 async function assertPlays(page: Page, width: number, height: number, what: string) {
   const first = await poll(
-    () => sample(page),
+    () => sampleLivePage(page),
     (s) => s.state === "playing" && s.width === width && s.height === height && s.time > 0,
     `${what} playing at ${width}x${height}`,
   );
   await page.waitForTimeout(1500);
-  const later = await sample(page);
+  const later = await sampleLivePage(page);
   assert(!later.paused, `${what} paused`);
   assert(later.time > first.time + 1, `${what} advanced: ${first.time} → ${later.time}`);
   assertEquals([later.width, later.height], [width, height], what);
@@ -244,7 +208,7 @@ Deno.test({
         await helper.stop();
         helper.start(180);
         for (const [i, page] of [a, b, late!].entries()) {
-          await poll(() => sample(page), (s) => s.resets === 1, `viewer ${i + 1} reset`);
+          await poll(() => sampleLivePage(page), (s) => s.resets === 1, `viewer ${i + 1} reset`);
           await assertPlays(page, 320, 180, `viewer ${i + 1} after the restart`);
         }
         assertEquals(server.liveStreams()[0]?.inits, 2);
@@ -254,7 +218,7 @@ Deno.test({
         assertEquals((await server.stopLiveView(USER, STREAM)).data, { result: "success" });
         for (const [i, page] of [a, b, late!].entries()) {
           const s = await poll(
-            () => sample(page),
+            () => sampleLivePage(page),
             (s) => s.state === "ended" && s.closeCode !== undefined,
             `viewer ${i + 1} ended`,
           );

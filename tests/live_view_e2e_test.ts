@@ -13,44 +13,10 @@ import type { Page } from "playwright-core";
 import { assert, assertEquals, assertStringIncludes } from "../src/testing/assert.ts";
 import { chromiumMissing, launchChromium } from "../src/testing/chromium.ts";
 import { expectOk, sleep, USER, withRecordingStack } from "./support/recording_stack.ts";
+import { sampleLivePage } from "./support/live_page.ts";
 
 const missing = chromiumMissing();
 const real = { sanitizeResources: false, sanitizeOps: false };
-
-/** The few DOM members the in-page callbacks use (this file is checked without the DOM lib). */
-interface VideoLike {
-  readonly currentTime: number;
-  readonly paused: boolean;
-  readonly videoWidth: number;
-  readonly videoHeight: number;
-}
-
-interface Sample {
-  readonly state: string;
-  readonly time: number;
-  readonly paused: boolean;
-  readonly width: number;
-  readonly height: number;
-  readonly latencyMs: number;
-  readonly closeCode: string | undefined;
-}
-
-function sample(page: Page): Promise<Sample> {
-  return page.$eval("body", (body) => {
-    const data = (body as unknown as { dataset: Record<string, string | undefined> }).dataset;
-    const v = (body as unknown as { querySelector(s: string): unknown })
-      .querySelector("video") as VideoLike;
-    return {
-      state: data["state"] ?? "",
-      time: v.currentTime,
-      paused: v.paused,
-      width: v.videoWidth,
-      height: v.videoHeight,
-      latencyMs: Number(data["latencyMs"] ?? NaN),
-      closeCode: data["closeCode"],
-    };
-  });
-}
 
 /** Polls `get` every 100 ms until `check` holds, failing after `timeoutMs` with the last value. */
 async function poll<T>(
@@ -73,12 +39,12 @@ async function poll<T>(
 /** The page plays: state playing, the video advancing, at the expected size, near live. */
 async function assertPlays(page: Page, width: number, height: number, what: string) {
   const first = await poll(
-    () => sample(page),
+    () => sampleLivePage(page),
     (s) => s.state === "playing" && s.width === width && s.height === height && s.time > 0,
     `${what} playing at ${width}x${height}`,
   );
   await page.waitForTimeout(1500);
-  const later = await sample(page);
+  const later = await sampleLivePage(page);
   assert(!later.paused, `${what} paused`);
   assert(later.time > first.time + 1, `${what} advanced: ${first.time} → ${later.time}`);
   assertEquals([later.width, later.height], [width, height], what);
@@ -91,7 +57,7 @@ async function assertPlays(page: Page, width: number, height: number, what: stri
 /** Waits until the page shows the stream ended with `text`, its socket closed with 1000. */
 async function assertEnded(page: Page, text: string, what: string) {
   const s = await poll(
-    () => sample(page),
+    () => sampleLivePage(page),
     (s) => s.state === "ended" && s.closeCode !== undefined,
     `${what} ended`,
   );
