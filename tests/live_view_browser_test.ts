@@ -20,7 +20,7 @@ import { connectHelper, startTestServer } from "../src/platform/agent_server/tes
 import type { WsClient } from "../src/platform/agent_server/test_ws_client.ts";
 import { assert, assertEquals, assertStringIncludes } from "../src/testing/assert.ts";
 import { chromiumMissing, launchChromium } from "../src/testing/chromium.ts";
-import { sampleLivePage } from "./support/live_page.ts";
+import { assertPlays, poll, sampleLivePage } from "./support/live_page.ts";
 
 const missing = chromiumMissing();
 const SCREENSHOT = new URL("../docs/live_view.png", import.meta.url);
@@ -102,43 +102,6 @@ class FakeLiveHelper {
       })();
     });
   }
-}
-
-/** Polls `check` every 100 ms until it holds, failing after `timeoutMs` with the last value. */
-async function poll<T>(
-  get: () => Promise<T>,
-  check: (value: T) => boolean,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await get();
-    if (check(value)) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** The page plays: state playing, the video advancing, at the expected size, near live. */
-async function assertPlays(page: Page, width: number, height: number, what: string) {
-  const first = await poll(
-    () => sampleLivePage(page),
-    (s) => s.state === "playing" && s.width === width && s.height === height && s.time > 0,
-    `${what} playing at ${width}x${height}`,
-  );
-  await page.waitForTimeout(1500);
-  const later = await sampleLivePage(page);
-  assert(!later.paused, `${what} paused`);
-  assert(later.time > first.time + 1, `${what} advanced: ${first.time} → ${later.time}`);
-  assertEquals([later.width, later.height], [width, height], what);
-  assert(
-    later.latencyMs >= 0 && later.latencyMs < 1500,
-    `${what}: latency ${later.latencyMs} ms`,
-  );
-  return later;
 }
 
 Deno.test({

@@ -13,46 +13,10 @@ import type { Page } from "playwright-core";
 import { assert, assertEquals, assertStringIncludes } from "../src/testing/assert.ts";
 import { chromiumMissing, launchChromium } from "../src/testing/chromium.ts";
 import { expectOk, sleep, USER, withRecordingStack } from "./support/recording_stack.ts";
-import { sampleLivePage } from "./support/live_page.ts";
+import { assertPlays, poll, sampleLivePage } from "./support/live_page.ts";
 
 const missing = chromiumMissing();
 const real = { sanitizeResources: false, sanitizeOps: false };
-
-/** Polls `get` every 100 ms until `check` holds, failing after `timeoutMs` with the last value. */
-async function poll<T>(
-  get: () => Promise<T>,
-  check: (value: T) => boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await get();
-    if (check(value)) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    }
-    await sleep(100);
-  }
-}
-
-/** The page plays: state playing, the video advancing, at the expected size, near live. */
-async function assertPlays(page: Page, width: number, height: number, what: string) {
-  const first = await poll(
-    () => sampleLivePage(page),
-    (s) => s.state === "playing" && s.width === width && s.height === height && s.time > 0,
-    `${what} playing at ${width}x${height}`,
-  );
-  await page.waitForTimeout(1500);
-  const later = await sampleLivePage(page);
-  assert(!later.paused, `${what} paused`);
-  assert(later.time > first.time + 1, `${what} advanced: ${first.time} → ${later.time}`);
-  assertEquals([later.width, later.height], [width, height], what);
-  assert(
-    later.latencyMs >= 0 && later.latencyMs < 1500,
-    `${what}: latency ${later.latencyMs} ms`,
-  );
-}
 
 /** Waits until the page shows the stream ended with `text`, its socket closed with 1000. */
 async function assertEnded(page: Page, text: string, what: string) {
@@ -60,6 +24,7 @@ async function assertEnded(page: Page, text: string, what: string) {
     () => sampleLivePage(page),
     (s) => s.state === "ended" && s.closeCode !== undefined,
     `${what} ended`,
+    15_000,
   );
   assertEquals(s.closeCode, "1000", what);
   assertStringIncludes(await page.textContent("#status") ?? "", text, what);
@@ -104,8 +69,8 @@ Deno.test({
           assertEquals(reply.data, { result: "success" });
           const [a, b] = [await open("e2e-1"), await open("e2e-1")];
           await Promise.all([
-            assertPlays(a, 1280, 720, "viewer 1"),
-            assertPlays(b, 1280, 720, "viewer 2"),
+            assertPlays(a, 1280, 720, "viewer 1", 15_000),
+            assertPlays(b, 1280, 720, "viewer 2", 15_000),
           ]);
           assertEquals(s.agentServer.liveStreams().map((x) => x.viewers), [2]);
           assertEquals(s.agent.live.status().length, 1);
@@ -122,7 +87,7 @@ Deno.test({
         await t.step("a new startStream plays again (display 1, 800x600)", async () => {
           await expectOk(s, "startStream", { streamId: "e2e-2", display: 1 });
           const c = await open("e2e-2");
-          await assertPlays(c, 800, 600, "viewer 3");
+          await assertPlays(c, 800, 600, "viewer 3", 15_000);
 
           // AgentServer drops the agent's registration: the page ends, the agent stops its view.
           assert(s.agentServer.drop(USER), "the agent was connected");

@@ -3,6 +3,7 @@
  * state from its body's data attributes, and its video element's playback.
  */
 import type { Page } from "playwright-core";
+import { assert, assertEquals } from "../../src/testing/assert.ts";
 
 /** The few DOM members the in-page callbacks use (this file is checked without the DOM lib). */
 interface VideoLike {
@@ -39,4 +40,48 @@ export function sampleLivePage(page: Page): Promise<LivePageSample> {
       closeCode: data["closeCode"],
     };
   });
+}
+
+/** `get()` until `check` holds, every 100 ms, for at most `timeoutMs`. */
+export async function poll<T>(
+  get: () => Promise<T>,
+  check: (value: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await get();
+    if (check(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The page plays: state playing, the video advancing, at the expected size, near live. */
+export async function assertPlays(
+  page: Page,
+  width: number,
+  height: number,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<LivePageSample> {
+  const first = await poll(
+    () => sampleLivePage(page),
+    (s) => s.state === "playing" && s.width === width && s.height === height && s.time > 0,
+    `${what} playing at ${width}x${height}`,
+    timeoutMs,
+  );
+  await page.waitForTimeout(1500);
+  const later = await sampleLivePage(page);
+  assert(!later.paused, `${what} paused`);
+  assert(later.time > first.time + 1, `${what} advanced: ${first.time} → ${later.time}`);
+  assertEquals([later.width, later.height], [width, height], what);
+  assert(
+    later.latencyMs >= 0 && later.latencyMs < 1500,
+    `${what}: latency ${later.latencyMs} ms`,
+  );
+  return later;
 }
