@@ -23,10 +23,10 @@
  * startAgentProcess, and only this local, short-lived server is visited.
  */
 import { parseArgs } from "node:util";
-import { type BrowserContext, chromium } from "playwright-core";
+import { chromium } from "playwright-core";
 import { CHROMIUM_PATH, chromiumMissing } from "../../src/testing/chromium.ts";
 import { startAgentProcess, startRecordingWhenReady } from "../../src/testing/agent_process.ts";
-import { startOfficeScene } from "../../src/platform/workplace/office_scene.ts";
+import { launchKiosk, startOfficeScene } from "../../src/platform/workplace/office_scene.ts";
 import { clockTicksPerSecond, measureWindow, startXvfb } from "./measure.ts";
 import { cpuPercent, type CpuSample, processTree, sampleCpu } from "./proc_stats.ts";
 
@@ -87,36 +87,18 @@ function draw() {
 requestAnimationFrame(draw);
 </script></body></html>`;
 
-/** A kiosk Chromium filling `display` with the clock page (as office_scene.ts does its scene). */
+/** A kiosk Chromium filling `display` with the clock page. */
 async function startClock(display: string): Promise<{ stop(): Promise<void> }> {
-  const profile = await Deno.makeTempDir({ prefix: "bench-clock-" });
-  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    headless: false,
-    viewport: null,
-    env: { ...Deno.env.toObject(), DISPLAY: display },
-    ignoreDefaultArgs: ["--enable-automation"],
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-dev-shm-usage",
-      "--kiosk",
-      "--window-position=0,0",
-      `--window-size=${WIDTH},${HEIGHT}`,
-    ],
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  await page.goto(`data:text/html,${encodeURIComponent(CLOCK_PAGE)}`, { waitUntil: "load" });
-  return {
-    stop: async () => {
-      await context.close().catch(() => {});
-      await Deno.remove(profile, { recursive: true }).catch(() => {});
-    },
-  };
+  const kiosk = await launchKiosk({ display, width: WIDTH, height: HEIGHT });
+  try {
+    await kiosk.page.goto(`data:text/html,${encodeURIComponent(CLOCK_PAGE)}`, {
+      waitUntil: "load",
+    });
+  } catch (e) {
+    await kiosk.stop();
+    throw e;
+  }
+  return kiosk;
 }
 
 /**

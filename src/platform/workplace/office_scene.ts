@@ -11,7 +11,7 @@
  * several runs that should see the same pixels.
  */
 import { Buffer } from "node:buffer";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { CHROMIUM_PATH } from "../../testing/chromium.ts";
 
 export interface SceneOptions {
@@ -43,9 +43,16 @@ function encodeBase64(text: string): string {
 
 const PAGE = new URL("./office_scene.html", import.meta.url);
 
-export async function startOfficeScene(options: SceneOptions): Promise<OfficeScene> {
-  const html = await Deno.readTextFile(PAGE);
-  const seed = Math.trunc(options.seed ?? 1);
+/** A headful Chromium whose one window fills an X screen (kiosk), and its page. */
+export interface KioskWindow {
+  readonly page: Page;
+  stop(): Promise<void>;
+}
+
+/** Opens a kiosk Chromium window covering the screen `display` (width × height). */
+export async function launchKiosk(
+  options: { readonly display: string; readonly width: number; readonly height: number },
+): Promise<KioskWindow> {
   const profile = await Deno.makeTempDir({ prefix: "bench-chromium-" });
   let context: BrowserContext;
   try {
@@ -78,7 +85,20 @@ export async function startOfficeScene(options: SceneOptions): Promise<OfficeSce
     await Deno.remove(profile, { recursive: true }).catch(() => {});
     throw e;
   }
-  const page = context.pages()[0] ?? await context.newPage();
+  return {
+    page: context.pages()[0] ?? await context.newPage(),
+    stop: async () => {
+      await context.close().catch(() => {});
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+export async function startOfficeScene(options: SceneOptions): Promise<OfficeScene> {
+  const html = await Deno.readTextFile(PAGE);
+  const seed = Math.trunc(options.seed ?? 1);
+  const kiosk = await launchKiosk(options);
+  const page = kiosk.page;
   // The settings are written into the page, which is then opened as a data: URL. A navigation, not
   // setContent(): that rewrites the document in the same window, whose old timers keep running
   // and whose top-level consts make the page's script fail the second time.
@@ -98,12 +118,11 @@ export async function startOfficeScene(options: SceneOptions): Promise<OfficeSce
     });
     if (errors.length > 0) throw new Error(`office scene: ${errors.join("; ")}`);
   };
-  await load();
-  return {
-    restart: load,
-    stop: async () => {
-      await context.close().catch(() => {});
-      await Deno.remove(profile, { recursive: true }).catch(() => {});
-    },
-  };
+  try {
+    await load();
+  } catch (e) {
+    await kiosk.stop();
+    throw e;
+  }
+  return { restart: load, stop: kiosk.stop };
 }
