@@ -12,7 +12,7 @@ import {
   storedWhenUploaded,
 } from "../src/testing/agent_process.ts";
 import { assert, assertEquals, assertMatch } from "../src/testing/assert.ts";
-import { freePort } from "../src/platform/workplace/stack.ts";
+import { freePort } from "../src/testing/free_port.ts";
 import { runCommand } from "../src/testing/run_command.ts";
 import { startXvfb } from "../src/testing/xvfb.ts";
 

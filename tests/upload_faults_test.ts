@@ -8,10 +8,14 @@
  * they hold; here the downloaded bytes are hashed again), nothing lost or duplicated, and every
  * file must play to its end with the frames the agent counted.
  */
-import { startAgentProcess, startRecordingWhenReady } from "../src/testing/agent_process.ts";
+import {
+  startAgentProcess,
+  startRecordingWhenReady,
+  storedWhenUploaded,
+} from "../src/testing/agent_process.ts";
 import { assert, assertEquals, assertMatch } from "../src/testing/assert.ts";
 import { decodeErrors, probeVideo, sha256File } from "../src/testing/ffprobe.ts";
-import { freePort } from "../src/platform/workplace/stack.ts";
+import { freePort } from "../src/testing/free_port.ts";
 import type { Stack } from "../src/platform/workplace/stack.ts";
 import { startTcpProxy } from "../src/testing/tcp_proxy.ts";
 import { startXvfb } from "../src/testing/xvfb.ts";
@@ -167,13 +171,7 @@ Deno.test({
       await startRecordingWhenReady(agent, { segmentId: "a9" });
       await sleep(4_000);
       assertEquals((await agent.command("stopScreenRecord", {})).result, "success");
-      const deadline = Date.now() + 60_000;
-      let listing = await agent.screenRecorder.list();
-      while (listing.length < 4 || listing.some((r) => !r.finished)) {
-        assert(Date.now() < deadline, `not uploaded: ${JSON.stringify(listing)}`);
-        await sleep(250);
-        listing = await agent.screenRecorder.list();
-      }
+      const listing = await storedWhenUploaded(agent, 4, 60_000);
       assertEquals(listing.map((r) => r.fileName).sort(), [
         "a9.d0.p0.mp4",
         "a9.d0.p1.mp4",

@@ -10,6 +10,7 @@ import { startReferenceAgentServer } from "../platform/agent_server/mod.ts";
 import type { ReferenceAgentServer } from "../platform/agent_server/mod.ts";
 import type { RecordingListing } from "../platform/screen_recorder/http_app.ts";
 import { makeTestPki } from "../platform/pki/test_pki.ts";
+import { freePort } from "./free_port.ts";
 import {
   type PlatformRecorder,
   type RecorderMode,
@@ -64,7 +65,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
     tokenSecret,
     screenServer: recorder.address,
   });
-  const ws2Port = 20_000 + Math.floor(Math.random() * 20_000);
+  const ws2Port = freePort();
   const userID = crypto.randomUUID();
   const spawn = () =>
     new Deno.Command(options.executable ?? Deno.execPath(), {

@@ -22,6 +22,7 @@ import {
 } from "../agent_server/mod.ts";
 import { generateTokenSecret } from "../agent_server/jwt.ts";
 import { makeTestPki, type TestPki } from "../pki/test_pki.ts";
+import { freePort } from "../../testing/free_port.ts";
 import {
   type PlatformRecorder,
   type RecorderMode,
@@ -70,14 +71,6 @@ export interface Stack {
   startAgent(): Promise<void>;
   /** Stops everything and removes the temporary directory. */
   stop(): Promise<void>;
-}
-
-/** A port free on 127.0.0.1 a moment ago (the agent binds it right after). */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
