@@ -14,6 +14,7 @@ import { createHttpApp, type ReadinessCheck } from "../http/app.ts";
 import { Redactor } from "../log/redact.ts";
 import { logger, type Logging, setupLogging } from "../log/setup.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
+import { exportTotals } from "../metrics/totals.ts";
 import { type Handler, type LoopbackServer, serveLoopback } from "../net/loopback_server.ts";
 import { buildMessage } from "../protocol/catalog.ts";
 import { createRegistration, type Registration } from "../registration/registration.ts";
@@ -284,34 +285,30 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     help: "Spooled recording files by upload state.",
     labels: ["state"],
   });
-  const uploadCounters = {
-    calls: metrics.counter({
-      name: "agent_helper_upload_calls_total",
-      help: "Upload calls opened to the ScreenRecorder.",
-    }),
-    breaks: metrics.counter({
-      name: "agent_helper_upload_breaks_total",
-      help: "Upload calls that broke (then resumed from the committed offset, or held).",
-    }),
-    stored: metrics.counter({
-      name: "agent_helper_upload_files_stored_total",
-      help: "Recording files the ScreenRecorder holds whole.",
-    }),
-    sentBytes: metrics.counter({
-      name: "agent_helper_upload_sent_bytes_total",
-      help: "Recording bytes sent to the ScreenRecorder (re-sent bytes count again).",
-    }),
-  };
-  let counted = { calls: 0, breaks: 0, stored: 0, sentBytes: 0 };
   metrics.onCollect(() => {
     spoolBytes.set(upload.spool.usedBytes());
-    const status = upload.uploader.status();
-    for (const [state, n] of Object.entries(status.states)) uploads.set(n, { state });
-    for (const key of Object.keys(uploadCounters) as (keyof typeof uploadCounters)[]) {
-      uploadCounters[key].inc({}, status.totals[key] - counted[key]);
+    for (const [state, n] of Object.entries(upload.uploader.status().states)) {
+      uploads.set(n, { state });
     }
-    counted = status.totals;
   });
+  exportTotals(metrics, {
+    calls: {
+      name: "agent_helper_upload_calls_total",
+      help: "Upload calls opened to the ScreenRecorder.",
+    },
+    breaks: {
+      name: "agent_helper_upload_breaks_total",
+      help: "Upload calls that broke (then resumed from the committed offset, or held).",
+    },
+    stored: {
+      name: "agent_helper_upload_files_stored_total",
+      help: "Recording files the ScreenRecorder holds whole.",
+    },
+    sentBytes: {
+      name: "agent_helper_upload_sent_bytes_total",
+      help: "Recording bytes sent to the ScreenRecorder (re-sent bytes count again).",
+    },
+  }, () => upload.uploader.status().totals);
   if (spoolProblem === null) {
     try {
       await upload.resume();

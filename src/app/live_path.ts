@@ -9,6 +9,7 @@ import type { CaptureBackend } from "../capture/types.ts";
 import type { ProcessSpawner } from "../encoder/process.ts";
 import { createLiveViews, type LiveViews } from "../live/live_views.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
+import { exportTotals } from "../metrics/totals.ts";
 import type { EncoderAvailability } from "../recording/recorder.ts";
 import type { DisplayLister } from "../workstation/displays.ts";
 
@@ -70,21 +71,16 @@ export function createAgentLive(deps: AgentLiveDeps, options: AgentLiveOptions):
     name: "agent_helper_live_streams",
     help: "Live views running now.",
   });
-  const sent = deps.metrics.counter({
-    name: "agent_helper_live_sent_bytes_total",
-    help: "Live-view video bytes handed to AgentServer's link.",
-  });
-  const dropped = deps.metrics.counter({
-    name: "agent_helper_live_dropped_fragments_total",
-    help: "Live-view fragments dropped because the link was slower than the video.",
-  });
-  let counted = { sentBytes: 0, droppedFragments: 0 };
-  deps.metrics.onCollect(() => {
-    const t = live.totals();
-    streams.set(t.streams);
-    sent.inc({}, t.sentBytes - counted.sentBytes);
-    dropped.inc({}, t.droppedFragments - counted.droppedFragments);
-    counted = t;
-  });
+  deps.metrics.onCollect(() => streams.set(live.totals().streams));
+  exportTotals(deps.metrics, {
+    sentBytes: {
+      name: "agent_helper_live_sent_bytes_total",
+      help: "Live-view video bytes handed to AgentServer's link.",
+    },
+    droppedFragments: {
+      name: "agent_helper_live_dropped_fragments_total",
+      help: "Live-view fragments dropped because the link was slower than the video.",
+    },
+  }, () => live.totals());
   return live;
 }
