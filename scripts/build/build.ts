@@ -71,7 +71,13 @@ async function compile(t: Target, out: string, denort: string | null): Promise<v
   const r = await new Deno.Command(DENO, {
     args: compileArgs(t, output, path.join(ROOT, "main.ts")),
     cwd: ROOT,
-    env: { NO_COLOR: "1", ...(denort ? { DENORT_BIN: denort } : {}) },
+    env: {
+      NO_COLOR: "1",
+      // deno compile --bundle fetches esbuild from the npm registry; a build machine behind a
+      // TLS-inspecting proxy trusts that proxy in the OS store (as npm does), not in Deno's own.
+      DENO_TLS_CA_STORE: Deno.env.get("DENO_TLS_CA_STORE") ?? "mozilla,system",
+      ...(denort ? { DENORT_BIN: denort } : {}),
+    },
     stdout: "piped",
     stderr: "piped",
   }).output();
