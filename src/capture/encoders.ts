@@ -65,8 +65,12 @@ export function encoderPixelFormat(encoder: H264Encoder): "yuv420p" | "nv12" {
 
 /** The last filters before the encoder: the pixel format, and for VAAPI the upload to the GPU. */
 export function encoderFeedFilters(encoder: H264Encoder): string[] {
-  const format = `format=${encoderPixelFormat(encoder)}`;
-  return encoder === "h264_vaapi" ? [format, "hwupload"] : [format];
+  return [`format=${encoderPixelFormat(encoder)}`, ...encoderUploadFilters(encoder)];
+}
+
+/** What moves frames from system memory onto the encoder's device: VAAPI's upload, or none. */
+export function encoderUploadFilters(encoder: H264Encoder): string[] {
+  return encoder === "h264_vaapi" ? ["hwupload"] : [];
 }
 
 /** Global options that must precede the inputs (VAAPI opens its device there). */

@@ -35,6 +35,7 @@ export {
   validatePlan,
   videoFilters,
 } from "./pipeline.ts";
+export { buildTappedEncoderArgs, FIRST_TAP_FD, MAX_TAPS, tapFilters, tapRefusal } from "./taps.ts";
 export {
   chooseBackends,
   chooseEncoder,

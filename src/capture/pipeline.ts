@@ -136,6 +136,14 @@ export function scaledHeight(plan: PipelinePlan): number | undefined {
 
 /** The -vf chain: even size, optional downscale, colour conversion, encoder feed format. */
 export function videoFilters(plan: PipelinePlan): string[] {
+  return [...conversionFilters(plan), ...encoderFeedFilters(plan.encoder)];
+}
+
+/**
+ * The filters before the encoder's feed: even size, optional downscale, colour conversion into
+ * BT.709 YUV. Shared with live views carried by the same encoder (taps.ts).
+ */
+export function conversionFilters(plan: PipelinePlan): string[] {
   const filters: string[] = [];
   const rgb = deliversRgb(plan.backend);
   const height = scaledHeight(plan);
@@ -155,14 +163,33 @@ export function videoFilters(plan: PipelinePlan): string[] {
     if (rgb && encoderPixelFormat(plan.encoder) === "yuv420p") filters.push("format=bgr24");
     if (rgb) filters.push(`scale=${RGB_TO_YUV}`);
   }
-  filters.push(...encoderFeedFilters(plan.encoder));
   return filters;
+}
+
+/** The output's size after {@link conversionFilters}: even, and scaled down if asked. */
+export function outputSize(
+  plan: PipelinePlan,
+): { readonly width: number; readonly height: number } {
+  const height = scaledHeight(plan);
+  const { width: w, height: h } = plan.area;
+  if (height === undefined) return { width: w - (w % 2), height: h - (h % 2) };
+  // scale's w=-2: the aspect ratio's width in pairs of pixels, rounded to the nearest.
+  return { width: Math.round((height * w) / (h * 2)) * 2, height };
 }
 
 /** The argv after the ffmpeg path. Throws {@link CapturePlanInvalid} on a bad plan. */
 export function buildEncoderArgs(plan: PipelinePlan): string[] {
   validatePlan(plan);
-  const fps = String(plan.frameRate);
+  return [
+    ...headArgs(plan),
+    "-vf",
+    videoFilters(plan).join(","),
+    ...outputArgs(plan, "pipe:1"),
+  ];
+}
+
+/** Everything before the filters: quiet, progress on stderr, the device and the capture input. */
+export function headArgs(plan: PipelinePlan): string[] {
   return [
     "-hide_banner",
     "-loglevel",
@@ -172,8 +199,12 @@ export function buildEncoderArgs(plan: PipelinePlan): string[] {
     "pipe:2",
     ...encoderDeviceArgs(plan.encoder, plan.vaapiDevice),
     ...inputArgs(plan.backend, plan.area, plan.frameRate, plan.drawCursor),
-    "-vf",
-    videoFilters(plan).join(","),
+  ];
+}
+
+/** One output's encoder, rate and container options, written to `target` (e.g. "pipe:1"). */
+export function outputArgs(plan: PipelinePlan, target: string): string[] {
+  return [
     ...lowLatencyEncoderArgs(plan, encoderArgs(plan.encoder, plan.quality.crf, plan.threads)),
     ...keyframeArgs(plan.encoder, gopFrames(plan.frameRate, plan.keyframeIntervalSec)),
     ...bitrateCapArgs(plan.encoder, plan.quality.maxBitrateKbps),
@@ -183,14 +214,14 @@ export function buildEncoderArgs(plan: PipelinePlan): string[] {
     "-fps_mode",
     "cfr",
     "-r",
-    fps,
+    String(plan.frameRate),
     "-movflags",
     plan.lowLatency === true ? MP4_MOVFLAGS_LOW_LATENCY : MP4_MOVFLAGS,
     "-flush_packets",
     "1",
     "-f",
     "mp4",
-    "pipe:1",
+    target,
   ];
 }
 

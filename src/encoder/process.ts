@@ -1,7 +1,14 @@
 /**
- * Long-lived child processes (the encoders) behind one small interface, with one real adapter
- * on `Deno.Command`. Unlike `process/runner.ts` (commands that end), these stream: stdout is
- * the encoded video, stderr the progress, stdin takes ffmpeg's "q" to finish cleanly.
+ * Long-lived child processes (the encoders) behind one small interface, with one real adapter.
+ * Unlike `process/runner.ts` (commands that end), these stream: stdout is the encoded video,
+ * stderr the progress, stdin takes ffmpeg's "q" to finish cleanly, and an encoder that carries
+ * live views writes each one's video to a further pipe (fd 3, 4, …: capture/taps.ts).
+ *
+ * `Deno.Command` cannot open pipes beyond the standard three, so a spawn that asks for extra
+ * outputs goes through `node:child_process` (Deno's, which can); every other spawn stays on
+ * `Deno.Command`, as measured in the recording benchmark. On Windows the extra pipes are
+ * handed down the way libuv does (the C runtime's inherited descriptors), which ffmpeg's
+ * `pipe:N` reads; that path has not run on Windows here.
  *
  * No child may outlive the agent. ffmpeg ignores SIGPIPE, so when the agent dies its next
  * write to the stdout pipe fails with EPIPE and it exits; with one fMP4 fragment per keyframe
@@ -9,10 +16,16 @@
  * checks). The shell also kills every child on `stop`.
  */
 
+import { spawn as spawnNode } from "node:child_process";
+import { constants as osConstants } from "node:os";
+import { Readable } from "node:stream";
+
 export interface ChildProcess {
   readonly pid: number;
-  readonly stdout: ReadableStream<Uint8Array>;
-  readonly stderr: ReadableStream<Uint8Array>;
+  readonly stdout: AsyncIterable<Uint8Array>;
+  readonly stderr: AsyncIterable<Uint8Array>;
+  /** The pipes on fd 3, 4, …: as many as `extraOutputs` asked for. */
+  readonly extraOutputs: readonly AsyncIterable<Uint8Array>[];
   /** Writes to stdin; false when stdin is already closed or the process gone. */
   writeStdin(text: string): Promise<boolean>;
   kill(signal: "SIGTERM" | "SIGKILL"): void;
@@ -28,12 +41,19 @@ export class SpawnFailed extends Error {
   }
 }
 
+export interface SpawnOptions {
+  /** Pipes to read beyond stdout and stderr, on fd 3 and up; default 0. */
+  readonly extraOutputs?: number;
+}
+
 export interface ProcessSpawner {
-  spawn(command: string, args: readonly string[]): ChildProcess;
+  spawn(command: string, args: readonly string[], options?: SpawnOptions): ChildProcess;
 }
 
 export const denoProcessSpawner: ProcessSpawner = {
-  spawn(command, args) {
+  spawn(command, args, options = {}) {
+    const extra = options.extraOutputs ?? 0;
+    if (extra > 0) return spawnWithExtraOutputs(command, args, extra);
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(command, {
@@ -54,6 +74,7 @@ export const denoProcessSpawner: ProcessSpawner = {
       pid: child.pid,
       stdout: child.stdout,
       stderr: child.stderr,
+      extraOutputs: [],
       async writeStdin(text) {
         if (!stdinOpen) return false;
         try {
@@ -79,3 +100,63 @@ export const denoProcessSpawner: ProcessSpawner = {
     };
   },
 };
+
+/** A spawn with pipes beyond stderr, through node:child_process (see the top of this file). */
+function spawnWithExtraOutputs(
+  command: string,
+  args: readonly string[],
+  extra: number,
+): ChildProcess {
+  const child = spawnNode(command, [...args], {
+    stdio: ["pipe", "pipe", "pipe", ...Array.from({ length: extra }, () => "pipe" as const)],
+    windowsHide: true,
+  });
+  // node reports a program that cannot start through an "error" event, with no pid.
+  const failed = new Promise<Error>((resolve) => child.once("error", resolve));
+  if (child.pid === undefined) {
+    throw new SpawnFailed(command, "the process could not be started", true);
+  }
+  const pid = child.pid;
+  const stream = (i: number): Readable => {
+    const s = child.stdio[i];
+    if (!(s instanceof Readable)) throw new Error(`fd ${i} of ${command} is not a pipe`);
+    return s;
+  };
+  const exited = new Promise<{ code: number; signal: string | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      const number = signal === null ? undefined : osConstants.signals[signal];
+      resolve({ code: code ?? (number === undefined ? -1 : 128 + number), signal });
+    });
+    void failed.then(() => resolve({ code: -1, signal: null }));
+  });
+  let stdinOpen = true;
+  const stdin = child.stdin;
+  // A write after ffmpeg closed its stdin fails through the stream's "error" event, which would
+  // otherwise be thrown: writeStdin reports it as false instead.
+  stdin?.on("error", () => (stdinOpen = false));
+  return {
+    pid,
+    stdout: stream(1),
+    stderr: stream(2),
+    extraOutputs: Array.from({ length: extra }, (_, i) => stream(3 + i)),
+    writeStdin(text) {
+      if (!stdinOpen || stdin === null) return Promise.resolve(false);
+      return new Promise((resolve) => {
+        stdin.write(text, (e) => {
+          if (e) stdinOpen = false;
+          resolve(!e);
+        });
+      });
+    },
+    kill(signal) {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+    },
+    exited: exited.then((status) => {
+      stdinOpen = false;
+      stdin?.end();
+      return status;
+    }),
+  };
+}

@@ -35,6 +35,13 @@ export interface EncoderHooks {
   onRunStarted?(run: number, pid: number): void;
   /** Encoded bytes of a run, in order; awaited, so a slow consumer slows the reading. */
   onOutput(run: number, chunk: Uint8Array): Promise<void>;
+  /** Pipes beyond stdout each run writes (live views carried along, capture/taps.ts). */
+  readonly extraOutputs?: number;
+  /**
+   * Bytes of extra output `index` (0: fd 3). Not awaited: a live view never slows the pipe
+   * (and so the recording) down; its consumer drops what it cannot send.
+   */
+  onExtraOutput?(run: number, index: number, chunk: Uint8Array): void;
   onProgress?(run: number, block: ProgressBlock): void;
   onRunEnded(end: RunEnd): void;
   /** ffmpeg cannot be started at all (missing): no retry. */
@@ -129,7 +136,9 @@ export function createEncoderSupervisor(
   const spawn = (run: number, failures: number): void => {
     let child: ChildProcess;
     try {
-      child = deps.spawner.spawn(options.command, hooks.args(run, failures));
+      child = deps.spawner.spawn(options.command, hooks.args(run, failures), {
+        extraOutputs: hooks.extraOutputs ?? 0,
+      });
     } catch (e) {
       const retryable = e instanceof SpawnFailed ? e.retryable : true;
       deps.log.error("{name}: {error}", { name: options.name, error: (e as Error).message });
@@ -144,7 +153,8 @@ export function createEncoderSupervisor(
     queueMicrotask(() => dispatch({ type: "spawned", run, at: deps.clock.now() }));
     const out = pumpStdout(run, child);
     const err = pumpStderr(run, child);
-    void Promise.all([out, err, child.exited]).then(([, , status]) => {
+    const extra = Promise.all(child.extraOutputs.map((o, i) => pumpExtra(run, i, o)));
+    void Promise.all([out, err, extra, child.exited]).then(([, , , status]) => {
       children.delete(run);
       dispatch({ type: "exited", run, code: status.code, at: deps.clock.now() });
     });
@@ -161,6 +171,36 @@ export function createEncoderSupervisor(
       });
       child.kill("SIGKILL");
       for await (const _ of child.stdout) { /* drain so the process can end */ }
+    }
+  };
+
+  const pumpExtra = async (
+    run: number,
+    index: number,
+    output: AsyncIterable<Uint8Array>,
+  ): Promise<void> => {
+    // Read to the end whatever happens: ffmpeg blocked on a full pipe would stall the recording.
+    let failed = false;
+    const warn = (e: unknown) => {
+      if (failed) return;
+      failed = true;
+      deps.log.warn("{name}: output {index} failed: {error}", {
+        name: options.name,
+        index,
+        error: (e as Error).message,
+      });
+    };
+    try {
+      for await (const chunk of output) {
+        if (failed) continue;
+        try {
+          hooks.onExtraOutput?.(run, index, chunk);
+        } catch (e) {
+          warn(e);
+        }
+      }
+    } catch (e) {
+      warn(e);
     }
   };
 
