@@ -4,14 +4,18 @@
  * monitor falls back to gdigrab (DESIGN.md §4: "DXGI capture falls back to GDI").
  */
 import {
-  buildEncoderArgs,
+  buildTappedEncoderArgs,
   chooseBackends,
   chooseEncoder,
   fallbackBackend,
+  tapRefusal,
 } from "../capture/mod.ts";
-import type { CaptureBackend, H264Encoder } from "../capture/types.ts";
+
+import type { CaptureBackend, H264Encoder, PipelinePlan } from "../capture/types.ts";
 import type { OsName } from "../config/paths.ts";
-import type { EncoderAvailability, EncoderPlanner } from "../recording/recorder.ts";
+import type { MonitorSettings } from "../recording/params.ts";
+import type { EncoderAvailability, EncoderPlan, EncoderPlanner } from "../recording/recorder.ts";
+import type { Monitor } from "../workstation/displays.ts";
 import type { FfmpegState } from "./agent.ts";
 
 /** Consecutive failed runs before a monitor falls back to the next capture backend. */
@@ -35,23 +39,35 @@ export function createEncoderPlanner(options: PlannerOptions): EncoderPlanner {
         encoder: options.encoder,
       }));
     },
-    args(monitor, plan, settings, failures) {
-      const planned = plan.backend as CaptureBackend;
-      const fallback = failures >= FALLBACK_AFTER_FAILURES ? fallbackBackend(planned) : null;
-      const backend = fallback !== null && options.captureBackends.includes(fallback)
-        ? fallback
-        : planned;
-      return buildEncoderArgs({
-        backend,
-        area: monitor,
-        frameRate: settings.frameRate,
-        keyframeIntervalSec: settings.keyframeIntervalSec,
-        encoder: plan.encoder as H264Encoder,
-        quality: { ...settings.quality },
-        drawCursor: options.drawCursor,
-      });
+    args(monitor, plan, settings, failures, taps) {
+      return buildTappedEncoderArgs(recordingPlan(monitor, plan, settings, failures), taps);
+    },
+    tapRefusal(monitor, plan, settings, live) {
+      return tapRefusal(recordingPlan(monitor, plan, settings, 0), live);
     },
   };
+
+  function recordingPlan(
+    monitor: Monitor,
+    plan: EncoderPlan,
+    settings: MonitorSettings,
+    failures: number,
+  ): PipelinePlan {
+    const planned = plan.backend as CaptureBackend;
+    const fallback = failures >= FALLBACK_AFTER_FAILURES ? fallbackBackend(planned) : null;
+    const backend = fallback !== null && options.captureBackends.includes(fallback)
+      ? fallback
+      : planned;
+    return {
+      backend,
+      area: monitor,
+      frameRate: settings.frameRate,
+      keyframeIntervalSec: settings.keyframeIntervalSec,
+      encoder: plan.encoder as H264Encoder,
+      quality: { ...settings.quality },
+      drawCursor: options.drawCursor,
+    };
+  }
 }
 
 /** What the recorder may use now: the located, probed ffmpeg and a planner, or why not. */

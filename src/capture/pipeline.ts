@@ -198,9 +198,18 @@ export function headArgs(plan: PipelinePlan): string[] {
     "-progress",
     "pipe:2",
     ...encoderDeviceArgs(plan.encoder, plan.vaapiDevice),
+    ...NO_PROBING,
     ...inputArgs(plan.backend, plan.area, plan.frameRate, plan.drawCursor),
   ];
 }
+
+/**
+ * A screen grabber states its size, rate and pixel format; probing it only holds the first
+ * frames back (ffmpeg 5.1 read ~1 s of x11grab before writing anything, measured), which delays
+ * the first output of every run: a live view's start and the hand-over between encoders
+ * (recording/handover.ts). With it off the first bytes come one frame interval after the spawn.
+ */
+export const NO_PROBING: readonly string[] = ["-probesize", "32", "-analyzeduration", "0"];
 
 /** One output's encoder, rate and container options, written to `target` (e.g. "pipe:1"). */
 export function outputArgs(plan: PipelinePlan, target: string): string[] {

@@ -57,6 +57,7 @@ function has(args: readonly string[], ...seq: string[]): boolean {
 Deno.test("pipeline: the x11grab + libx264 argv, in full", () => {
   assertEquals(buildEncoderArgs(plan()), [
     ...["-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:2"],
+    ...["-probesize", "32", "-analyzeduration", "0"],
     ...["-f", "x11grab", "-framerate", "5", "-draw_mouse", "1", "-video_size", "1280x1024"],
     ...["-i", ":0.1+1920,0"],
     ...["-vf", "format=bgr24,scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"],

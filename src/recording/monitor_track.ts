@@ -13,12 +13,17 @@
  * - A run that ends (stop, pause, crash, stall) closes its part after its last whole fragment;
  *   a half-written fragment of a crashed run is dropped, never stored.
  *
+ * - The encoder also carries the monitor's live views (`setTaps`, capture/taps.ts). A change
+ *   of views needs a new ffmpeg: it starts beside the running one and takes over once it writes
+ *   (handover.ts), so the recording has no gap; its first part's cause is `liveView`.
+ *
  * Every sink operation goes through one queue, in order; `onOutput` returns the queue's tail,
  * so a slow sink slows the reading of ffmpeg's pipe instead of growing memory.
  */
 import { createHash } from "node:crypto";
 import type { Logger } from "@logtape/logtape";
-import type { Clock } from "../clock/clock.ts";
+import type { PipelinePlan } from "../capture/types.ts";
+import type { Clock, TimerId } from "../clock/clock.ts";
 import type { EncoderMachineOptions } from "../encoder/machine.ts";
 import type { ProcessSpawner } from "../encoder/process.ts";
 import {
@@ -27,7 +32,16 @@ import {
   type RunEnd,
 } from "../encoder/supervisor.ts";
 import { createFragmentReader, type Fmp4Event, rebaseFragment } from "../fmp4/mod.ts";
+import {
+  HANDOVER_DEADLINE_MS,
+  type HandoverEffect,
+  type HandoverEvent,
+  type HandoverState,
+  INITIAL_HANDOVER,
+  step,
+} from "./handover.ts";
 import type { SegmentSpec } from "./machine.ts";
+import { createTapRouter, type TrackTap } from "./tap_router.ts";
 import {
   type PartCause,
   partFileName,
@@ -102,8 +116,11 @@ export interface MonitorTrackOptions {
   readonly encoder: string;
   readonly captureBackend: string;
   readonly frameRate: number;
-  /** ffmpeg's argv for a run; `failures` counts consecutive failed runs (for fallbacks). */
-  args(failures: number): readonly string[];
+  /**
+   * ffmpeg's argv for a run carrying `taps` (live views' plans, in pipe order); `failures`
+   * counts consecutive failed runs (for fallbacks).
+   */
+  args(failures: number, taps: readonly PipelinePlan[]): readonly string[];
   readonly machine?: EncoderMachineOptions;
 }
 
@@ -116,6 +133,8 @@ export interface TrackStatus {
   readonly bytes: number;
   readonly runs: number;
   readonly pid: number | null;
+  /** Live views the running encoder carries. */
+  readonly liveViews: number;
 }
 
 export interface MonitorTrack {
@@ -127,6 +146,14 @@ export interface MonitorTrack {
   finish(): Promise<void>;
   /** Test hook and "monitor changed": kills the running ffmpeg as if it crashed. */
   killEncoder(): void;
+  /**
+   * Carries exactly these live views from now on (a new encoder takes over, see the top).
+   * False when it cannot: not capturing, or its encoder failed to carry views before; then
+   * nothing changed. A view may still be dropped later (its feed is told why).
+   */
+  setTaps(taps: readonly TrackTap[]): boolean;
+  /** The live views it carries or is taking on. */
+  taps(): readonly TrackTap[];
   status(): TrackStatus;
 }
 
@@ -152,20 +179,35 @@ interface RunState {
   anchorTicks: number | null;
 }
 
+/** One encoder configuration (handover.ts's generation) and its current run's output. */
+interface Gen {
+  readonly no: number;
+  readonly supervisor: EncoderSupervisor;
+  /** Given up before it counted: its recording output is ignored. */
+  abandoned: boolean;
+  /** The cause of the part its next run opens. */
+  cause: PartCause;
+  run: RunState | null;
+  part: OpenPart | null;
+  pid: number | null;
+  spawnedAt: number;
+  /** Carried views' count, for the status. */
+  readonly views: number;
+}
+
 export function createMonitorTrack(
   deps: MonitorTrackDeps,
   options: MonitorTrackOptions,
 ): MonitorTrack {
   const { monitor } = options;
   const name = `display ${monitor.index}`;
-  let supervisor: EncoderSupervisor | null = null;
+  let handover: HandoverState = INITIAL_HANDOVER;
+  const gens = new Map<number, Gen>();
+  const deadlines = new Map<number, TimerId>();
+  const taps = createTapRouter(deps.log, name);
   let segment: SegmentSpec | null = null;
   let pending: { segment: SegmentSpec; requestedAt: number } | null = null;
-  let nextCause: PartCause = "segmentStart";
-  let part: OpenPart | null = null;
-  let run: RunState | null = null;
-  let pid: number | null = null;
-  let spawnedAt = 0;
+  let startCause: PartCause = "segmentStart";
   let runs = 0;
   let bytes = 0;
   let tail: Promise<void> = Promise.resolve();
@@ -174,6 +216,75 @@ export function createMonitorTrack(
     const done = tail.then(op);
     tail = done.catch(() => {});
     return done;
+  };
+
+  const current = (): Gen | undefined =>
+    handover.phase === "steady" || handover.phase === "switching"
+      ? gens.get(handover.current.no)
+      : undefined;
+
+  const dispatch = (event: HandoverEvent): boolean | undefined => {
+    const next = step(handover, event);
+    handover = next.state;
+    for (const effect of next.effects) perform(effect);
+    // A view takes its video from the newest encoder that carries it and is not given up.
+    taps.setOwners((id) => {
+      if (handover.phase === "switching" && handover.incoming.taps.includes(id)) {
+        return handover.incoming.no;
+      }
+      if (handover.phase === "steady" || handover.phase === "switching") {
+        return handover.current.taps.includes(id) ? handover.current.no : null;
+      }
+      return null;
+    });
+    return next.accepted;
+  };
+
+  const perform = (effect: HandoverEffect): void => {
+    switch (effect.type) {
+      case "spawn": {
+        const carried = taps.wanted().filter((t) => effect.generation.taps.includes(t.id));
+        // The state is already the next one: a first encoder is current, a new one incoming.
+        const first = handover.phase === "steady" && handover.current.no === effect.generation.no;
+        const gen = spawnGeneration(effect.generation.no, carried, first ? startCause : "liveView");
+        gens.set(gen.no, gen);
+        return;
+      }
+      case "retire":
+      case "abandon": {
+        const gen = gens.get(effect.no);
+        if (!gen) return;
+        gen.abandoned = effect.type === "abandon";
+        void gen.supervisor.stop().then(() => {
+          gens.delete(gen.no);
+          taps.forget(gen.no);
+        });
+        return;
+      }
+      case "startDeadline":
+        deadlines.set(
+          effect.no,
+          deps.clock.setTimeout(() => {
+            deadlines.delete(effect.no);
+            dispatch({ type: "deadline", no: effect.no });
+          }, HANDOVER_DEADLINE_MS),
+        );
+        return;
+      case "cancelDeadline": {
+        const id = deadlines.get(effect.no);
+        if (id !== undefined) deps.clock.clearTimeout(id);
+        deadlines.delete(effect.no);
+        return;
+      }
+      case "tapsDropped":
+        deps.log.warn("{name}: live view(s) {ids} no longer carried: {why}", {
+          name,
+          ids: effect.taps.join(", "),
+          why: effect.why,
+        });
+        taps.drop(effect.taps, effect.why);
+        return;
+    }
   };
 
   const openPart = (seg: SegmentSpec, cause: PartCause, startedAt: number): OpenPart => {
@@ -266,31 +377,37 @@ export function createMonitorTrack(
     }
   };
 
-  const onEvent = async (r: RunState, event: Fmp4Event): Promise<void> => {
+  const onEvent = async (g: Gen, r: RunState, event: Fmp4Event): Promise<void> => {
+    if (g.abandoned) return;
     if (event.kind === "init") {
       r.init = event.bytes;
       r.timescale = event.info.timescale;
+      // A new generation's first output: it takes over, and the old one finishes.
+      dispatch({ type: "produced", no: g.no });
+      if (current() !== g) return;
       if (pending) {
         segment = pending.segment;
         pending = null;
-        nextCause = "segmentSwitch";
+        g.cause = "segmentSwitch";
       }
       if (!segment) return;
-      part = openPart(segment, nextCause, r.anchorWall);
-      nextCause = "encoderRestart";
-      await write(part, event.bytes, r.anchorWall);
+      g.part = openPart(segment, g.cause, r.anchorWall);
+      g.cause = "encoderRestart";
+      await write(g.part, event.bytes, r.anchorWall);
       return;
     }
     if (r.anchorTicks === null) r.anchorTicks = event.decodeTime;
     const captureTime = r.anchorWall + ((event.decodeTime - r.anchorTicks) / r.timescale) * 1000;
     const halfFrame = 500 / options.frameRate;
-    if (pending && r.init && captureTime >= pending.requestedAt - halfFrame) {
-      if (part) await closePart(part, r.timescale);
+    // Only the current encoder cuts segments; a retiring one finishes the part it has.
+    if (pending && r.init && current() === g && captureTime >= pending.requestedAt - halfFrame) {
+      if (g.part) await closePart(g.part, r.timescale);
       segment = pending.segment;
       pending = null;
-      part = openPart(segment, "segmentSwitch", captureTime);
-      await write(part, r.init, captureTime);
+      g.part = openPart(segment, "segmentSwitch", captureTime);
+      await write(g.part, r.init, captureTime);
     }
+    const part = g.part;
     if (!part) return;
     if (part.firstDecode === null) part.firstDecode = event.decodeTime;
     const rebased = rebaseFragment(event.bytes, {
@@ -302,29 +419,29 @@ export function createMonitorTrack(
     part.endDecode = event.decodeTime + event.duration;
   };
 
-  const onOutput = (runNo: number, chunk: Uint8Array): Promise<void> =>
+  const onOutput = (g: Gen, runNo: number, chunk: Uint8Array): Promise<void> =>
     enqueue(async () => {
-      if (!run || run.run !== runNo) {
-        run = {
+      if (!g.run || g.run.run !== runNo) {
+        g.run = {
           run: runNo,
           reader: createFragmentReader(),
           init: null,
           timescale: 1,
           // The grabbers take their first frame one period after they open, which is at
           // once after the spawn; ffmpeg's own timestamps are monotonic, not wall time.
-          anchorWall: spawnedAt + 1000 / options.frameRate,
+          anchorWall: g.spawnedAt + 1000 / options.frameRate,
           anchorTicks: null,
         };
       }
-      const r = run;
-      for (const event of r.reader.push(chunk)) await onEvent(r, event);
+      const r = g.run;
+      for (const event of r.reader.push(chunk)) await onEvent(g, r, event);
     });
 
-  const onRunEnded = (end: RunEnd): void => {
+  const onRunEnded = (g: Gen, end: RunEnd): void => {
     void enqueue(async () => {
-      const r = run;
-      run = null;
-      pid = null;
+      const r = g.run;
+      g.run = null;
+      g.pid = null;
       if (r) {
         try {
           r.reader.end();
@@ -336,9 +453,9 @@ export function createMonitorTrack(
           });
         }
       }
-      if (part) await closePart(part, r?.timescale ?? 1);
-      part = null;
-      if (end.cause !== "finished") {
+      if (g.part) await closePart(g.part, r?.timescale ?? 1);
+      g.part = null;
+      if (end.cause !== "finished" && !g.abandoned) {
         deps.log.warn(
           "{name}: ffmpeg {cause} (exit {code}); restart in {ms} ms. Last messages: {messages}",
           {
@@ -350,61 +467,103 @@ export function createMonitorTrack(
           },
         );
       }
+      // A new generation that ends before writing anything never takes over (handover.ts).
+      if (!r?.init) {
+        const why = end.lastMessages.at(-1) ?? `ffmpeg ${end.cause} (exit ${end.code})`;
+        dispatch({ type: "failed", no: g.no, why });
+      }
     });
   };
+
+  function spawnGeneration(no: number, carried: readonly TrackTap[], cause: PartCause): Gen {
+    const plans = carried.map((t) => t.plan);
+    const gen: Gen = {
+      no,
+      abandoned: false,
+      cause,
+      run: null,
+      part: null,
+      pid: null,
+      spawnedAt: 0,
+      views: carried.length,
+      supervisor: createEncoderSupervisor(
+        { clock: deps.clock, spawner: deps.spawner, log: deps.log },
+        {
+          command: options.ffmpegPath,
+          name: carried.length > 0 ? `${name} (+${carried.length} live)` : name,
+          ...(options.machine ? { machine: options.machine } : {}),
+        },
+        {
+          args: (_run, failures) => options.args(failures, plans),
+          extraOutputs: carried.length,
+          onRunStarted: (_run, pid) => {
+            gen.spawnedAt = deps.clock.now();
+            gen.pid = pid;
+            runs++;
+            taps.runStarted(no, carried);
+          },
+          onOutput: (run, chunk) => onOutput(gen, run, chunk),
+          onExtraOutput: (_run, index, chunk) => taps.output(no, index, chunk),
+          onRunEnded: (end) => onRunEnded(gen, end),
+          onGaveUp: (reason) => {
+            if (current() === gen) {
+              deps.onGaveUp(monitor.index, reason);
+              taps.drop(taps.wanted().map((t) => t.id), `ffmpeg cannot start: ${reason}`);
+            } else {
+              dispatch({ type: "failed", no, why: reason });
+            }
+          },
+        },
+      ),
+    };
+    gen.supervisor.start();
+    return gen;
+  }
 
   return {
     start(seg, cause) {
       segment = seg;
       pending = null;
-      nextCause = cause;
-      supervisor = createEncoderSupervisor(
-        { clock: deps.clock, spawner: deps.spawner, log: deps.log },
-        {
-          command: options.ffmpegPath,
-          name,
-          ...(options.machine ? { machine: options.machine } : {}),
-        },
-        {
-          args: (_run, failures) => options.args(failures),
-          onRunStarted: (_run, p) => {
-            spawnedAt = deps.clock.now();
-            pid = p;
-            runs++;
-          },
-          onOutput,
-          onRunEnded,
-          onGaveUp: (reason) => deps.onGaveUp(monitor.index, reason),
-        },
-      );
-      supervisor.start();
+      startCause = cause;
+      dispatch({ type: "start" });
     },
     switchSegment(seg) {
-      if (supervisor && supervisor.state().phase !== "stopped") {
+      const gen = current();
+      if (gen && gen.supervisor.state().phase !== "stopped") {
         pending = { segment: seg, requestedAt: deps.clock.now() };
       } else {
         segment = seg;
       }
     },
     async finish() {
-      const s = supervisor;
-      supervisor = null;
-      if (s) await s.stop();
+      const running = [...gens.values()];
+      dispatch({ type: "finish" });
+      await Promise.all(running.map((g) => g.supervisor.stop()));
       await tail;
     },
     killEncoder() {
-      supervisor?.killCurrent();
+      current()?.supervisor.killCurrent();
     },
+    setTaps(wanted) {
+      const before = taps.wanted();
+      taps.want(wanted);
+      const accepted = dispatch({ type: "setTaps", taps: wanted.map((t) => t.id) }) === true;
+      if (!accepted) taps.want(before);
+      return accepted;
+    },
+    taps: () => taps.wanted(),
     status() {
+      const gen = current();
       return {
         display: monitor.index,
         encoder: options.encoder,
-        phase: supervisor?.state().phase ?? "stopped",
-        segmentId: part?.header.segmentId ?? segment?.segmentId ?? null,
-        part: part?.header.part ?? null,
+        phase: gen?.supervisor.state().phase ?? "stopped",
+        segmentId: gen?.part?.header.segmentId ?? segment?.segmentId ?? null,
+        part: gen?.part?.header.part ?? null,
         bytes,
         runs,
-        pid,
+        pid: gen?.pid ?? null,
+        liveViews: gen?.views ?? 0,
       };
     },
   };

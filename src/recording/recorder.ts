@@ -12,6 +12,7 @@
  * or resume, when the recording covers all monitors.
  */
 import type { Logger } from "@logtape/logtape";
+import type { PipelinePlan } from "../capture/types.ts";
 import type { Clock, TimerId } from "../clock/clock.ts";
 import type { EncoderMachineOptions } from "../encoder/machine.ts";
 import type { ProcessSpawner } from "../encoder/process.ts";
@@ -38,7 +39,8 @@ import {
   sameSettings,
   settingsFor,
 } from "./params.ts";
-import type { PartHeader, RecordingSink } from "./sink.ts";
+import type { PartCause, PartHeader, RecordingSink } from "./sink.ts";
+import type { TrackTap } from "./tap_router.ts";
 
 /** How each monitor is captured and encoded (the capture module, wired by the app). */
 export interface EncoderPlan {
@@ -49,8 +51,24 @@ export interface EncoderPlan {
 export interface EncoderPlanner {
   /** One plan per monitor; throws (with why) when this machine cannot capture them. */
   plan(monitors: readonly Monitor[]): EncoderPlan[];
-  /** ffmpeg's argv; `failures` counts consecutive failed runs (a ddagrab → gdigrab fallback). */
-  args(monitor: Monitor, plan: EncoderPlan, settings: MonitorSettings, failures: number): string[];
+  /**
+   * ffmpeg's argv carrying `taps` (live views' plans, in pipe order: capture/taps.ts);
+   * `failures` counts consecutive failed runs (a ddagrab → gdigrab fallback).
+   */
+  args(
+    monitor: Monitor,
+    plan: EncoderPlan,
+    settings: MonitorSettings,
+    failures: number,
+    taps: readonly PipelinePlan[],
+  ): string[];
+  /** Why this monitor's recording encoder cannot carry the live view `live`, or null. */
+  tapRefusal(
+    monitor: Monitor,
+    plan: EncoderPlan,
+    settings: MonitorSettings,
+    live: PipelinePlan,
+  ): string | null;
 }
 
 /** ffmpeg is usable (its path and a planner), or not (why). */
@@ -102,6 +120,23 @@ export interface Recorder {
   status(): RecorderStatus;
   /** Test hook: kills the ffmpeg of one display as if it crashed. */
   killEncoder(display: number): boolean;
+  /** Live views carried by the recording's encoders (capture/taps.ts). */
+  readonly liveHost: LiveHost;
+}
+
+/**
+ * The recording's encoders as carriers of live views: a view of a monitor being recorded
+ * rides in that monitor's encoder instead of capturing the screen a second time.
+ */
+export interface LiveHost {
+  /**
+   * Asks the recording of `display` to carry the view: null when it will (its feed gets the
+   * view's video from then on, until `detach` or the feed's `dropped`), else why it cannot.
+   */
+  attach(display: number, tap: TrackTap): string | null;
+  detach(display: number, id: string): void;
+  /** Calls `listener(display)` whenever a display's recording encoder starts. */
+  onStarted(listener: (display: number) => void): void;
 }
 
 interface Track {
@@ -130,6 +165,7 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
   let work: Promise<void> = Promise.resolve();
   let idle: (() => void)[] = [];
   const nextPart = createPartNumbering((name) => deps.partTaken?.(name) ?? false);
+  const startListeners: ((display: number) => void)[] = [];
 
   const phaseGauge = deps.metrics.gauge({
     name: "agent_helper_recording_state",
@@ -139,7 +175,7 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
   const partsTotal = deps.metrics.counter({
     name: "agent_helper_recording_parts_total",
     help:
-      "Recording files opened, by cause (segmentStart, segmentSwitch, resume, encoderRestart, monitorChanged).",
+      "Recording files opened, by cause (segmentStart, segmentSwitch, resume, encoderRestart, monitorChanged, liveView).",
     labels: ["cause"],
   });
   const PHASES = ["idle", "starting", "recording", "paused", "stopping"] as const;
@@ -237,10 +273,19 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
       encoder: plan.encoder,
       captureBackend: plan.backend,
       frameRate: settings.frameRate,
-      args: (failures) => planner?.args(monitor, plan, settings, failures) ?? [],
+      args: (failures, taps) => planner?.args(monitor, plan, settings, failures, taps) ?? [],
       ...(options.machine ? { machine: options.machine } : {}),
     });
     return { monitor, plan, settings, track };
+  };
+
+  /** Starts a track; the live views may then move into its encoder (`liveHost`). */
+  const startTrack = (t: Track, segment: SegmentSpec, cause: PartCause): void => {
+    t.track.start(segment, cause);
+    const display = t.monitor.index;
+    queueMicrotask(() => {
+      for (const listener of startListeners) listener(display);
+    });
   };
 
   /** Tracks for these monitors, in `tracks` and not started: the caller knows the cause. */
@@ -289,7 +334,7 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
       return failed(`captureUnsupported: ${(e as Error).message}`);
     }
     tracks = new Map();
-    for (const t of addTracks(chosen)) t.track.start(segment, "segmentStart");
+    for (const t of addTracks(chosen)) startTrack(t, segment, "segmentStart");
     deps.log.info("Recording segment {segment} on display(s) {displays}", {
       segment: segment.segmentId,
       displays: chosen.map((m) => m.index).join(", "),
@@ -312,12 +357,12 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
       const fresh = makeTrack(t.monitor, t.plan, settings);
       tracks.set(display, fresh);
       if (paused) fresh.track.switchSegment(segment);
-      else fresh.track.start(segment, "segmentSwitch");
+      else startTrack(fresh, segment, "segmentSwitch");
     }
     if (!paused) {
       const { changed, joined } = await refreshMonitors(true);
-      for (const t of changed) t.track.start(segment, "monitorChanged");
-      for (const t of joined) t.track.start(segment, "segmentStart");
+      for (const t of changed) startTrack(t, segment, "monitorChanged");
+      for (const t of joined) startTrack(t, segment, "segmentStart");
     }
     deps.log.info("Segment {segment} begins", { segment: segment.segmentId });
   }
@@ -327,7 +372,7 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
     const segment = state.segment;
     // Changed and newly plugged monitors get their tracks here, unstarted like the others.
     await refreshMonitors(true);
-    for (const t of tracks.values()) t.track.start(segment, "resume");
+    for (const t of tracks.values()) startTrack(t, segment, "resume");
     deps.log.info("Recording resumed");
     startPolling();
   }
@@ -380,7 +425,7 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
         const { changed } = await refreshMonitors(false);
         // Paused meanwhile: the resume starts them; stopping: they are finished unstarted.
         if (state.phase !== "recording") return;
-        for (const t of changed) t.track.start(segment, "monitorChanged");
+        for (const t of changed) startTrack(t, segment, "monitorChanged");
       });
       startPolling();
     }, options.displayPollMs);
@@ -433,6 +478,30 @@ export function createRecorder(deps: RecorderDeps, options: RecorderOptions): Re
       if (!t) return false;
       t.track.killEncoder();
       return true;
+    },
+    liveHost: {
+      attach(display, tap) {
+        const t = tracks.get(display);
+        if (state.phase !== "recording" || !t || !planner) {
+          return `display ${display} is not being recorded`;
+        }
+        const why = planner.tapRefusal(t.monitor, t.plan, t.settings, tap.plan);
+        if (why !== null) return why;
+        if (!t.track.setTaps([...t.track.taps(), tap])) {
+          return "the recording's encoder takes no live views now";
+        }
+        return null;
+      },
+      detach(display, id) {
+        const t = tracks.get(display);
+        const carried = t?.track.taps() ?? [];
+        if (carried.some((tap) => tap.id === id)) {
+          t?.track.setTaps(carried.filter((tap) => tap.id !== id));
+        }
+      },
+      onStarted(listener) {
+        startListeners.push(listener);
+      },
     },
   };
 }

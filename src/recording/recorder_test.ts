@@ -3,107 +3,12 @@
  * sink; what changes is scripted where the real thing cannot be made to change here: the
  * monitor list (Xvfb cannot unplug a screen) and a sink that fails.
  */
-import { getLogger } from "@logtape/logtape";
-import { systemClock } from "../clock/clock.ts";
-import { buildEncoderArgs } from "../capture/mod.ts";
-import { denoProcessSpawner } from "../encoder/process.ts";
-import { MetricsRegistry } from "../metrics/registry.ts";
-import { denoCommandRunner } from "../process/runner.ts";
+import { createFileSink } from "./file_sink.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
-import { childProcesses, decodeErrors, probeVideo } from "../testing/ffprobe.ts";
-import { startXvfb } from "../testing/xvfb.ts";
+import { childProcesses } from "../testing/ffprobe.ts";
+import { plays, real, record, sleep, withRecorder } from "../testing/recorder_rig.ts";
 import type { Monitor } from "../workstation/displays.ts";
-import { x11DisplayLister } from "../workstation/displays_x11.ts";
-import { createFileSink, type PartRecord } from "./file_sink.ts";
-import { createRecorder, type EncoderPlanner, type Recorder } from "./recorder.ts";
-import { type PartHeader, type RecordingSink, SinkFull } from "./sink.ts";
-
-const real = { sanitizeResources: false, sanitizeOps: false };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const planner: EncoderPlanner = {
-  plan: (monitors) => monitors.map(() => ({ backend: "x11grab", encoder: "libx264" })),
-  args: (monitor, _plan, settings) =>
-    buildEncoderArgs({
-      backend: "x11grab",
-      area: monitor,
-      frameRate: settings.frameRate,
-      keyframeIntervalSec: settings.keyframeIntervalSec,
-      encoder: "libx264",
-      quality: { ...settings.quality },
-      drawCursor: true,
-    }),
-};
-
-interface Rig {
-  recorder: Recorder;
-  /** The Xvfb display, e.g. ":123" (its encoders' command lines name it). */
-  display: string;
-  metrics: MetricsRegistry;
-  dir: string;
-  announced: { header: PartHeader; error?: string }[];
-  monitors: Monitor[];
-  /** What the scripted lister answers next. */
-  present: Monitor[];
-}
-
-async function withRecorder(
-  body: (rig: Rig) => Promise<void>,
-  sinkFor: (dir: string) => RecordingSink = createFileSink,
-) {
-  // Not smaller: ffmpeg 5.1's x11grab delivered no frame from Xvfb screens of 400x300 or less.
-  const xvfb = await startXvfb(["640x480", "800x600"]);
-  const dir = await Deno.makeTempDir({ prefix: "ah-recorder-" });
-  let recorder: Recorder | undefined;
-  try {
-    const monitors = await x11DisplayLister({ runner: denoCommandRunner }, {
-      display: xvfb.display,
-    }).list();
-    assertEquals(monitors.length, 2);
-    const rig: Rig = {
-      recorder: null as unknown as Recorder,
-      display: xvfb.display,
-      metrics: new MetricsRegistry(),
-      dir,
-      announced: [],
-      monitors,
-      present: [...monitors],
-    };
-    recorder = rig.recorder = createRecorder({
-      clock: systemClock,
-      spawner: denoProcessSpawner,
-      log: getLogger(["test"]),
-      sink: sinkFor(dir),
-      displays: { list: () => Promise.resolve([...rig.present]) },
-      metrics: rig.metrics,
-      encoders: () => ({ ok: true, path: "ffmpeg", planner }),
-      announce: (header, error) =>
-        rig.announced.push(error === undefined ? { header } : { header, error }),
-    }, {
-      capture: {
-        frameRate: 5,
-        keyframeIntervalSec: 1,
-        quality: { crf: 30, maxBitrateKbps: 0, maxHeight: 0 },
-        displays: [],
-      },
-      displayPollMs: 200,
-    });
-    await body(rig);
-  } finally {
-    await recorder?.stopAll("test over");
-    await xvfb.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function record(dir: string, name: string): Promise<PartRecord> {
-  return JSON.parse(await Deno.readTextFile(`${dir}/${name}.json`)) as PartRecord;
-}
-
-async function plays(dir: string, name: string) {
-  assertEquals(await decodeErrors(`${dir}/${name}`), "", `${name} plays`);
-  return await probeVideo(`${dir}/${name}`);
-}
+import { type RecordingSink, SinkFull } from "./sink.ts";
 
 Deno.test({
   name:

@@ -46,7 +46,8 @@ export type PartCause =
   | "segmentSwitch"
   | "resume"
   | "encoderRestart"
-  | "monitorChanged";
+  | "monitorChanged"
+  | "liveView";
 
 export interface PartChunk {
   /** Byte offset of `bytes` in the file. */

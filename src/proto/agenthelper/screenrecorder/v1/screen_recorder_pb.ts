@@ -108,15 +108,16 @@ export type Header = Message<"agenthelper.screenrecorder.v1.Header"> & {
   display?: Display | undefined;
 
   /**
-   * 0-based number of the file within (segment, display): an encoder restart, a resume or a
-   * monitor change starts a new file.
+   * 0-based number of the file within (segment, display): an encoder restart, a resume, a
+   * monitor change or a live view beginning or ending starts a new file.
    *
    * @generated from field: uint32 part = 9;
    */
   part: number;
 
   /**
-   * Why this part began: segmentStart, segmentSwitch, resume, encoderRestart, monitorChanged.
+   * Why this part began: segmentStart, segmentSwitch, resume, encoderRestart, monitorChanged,
+   * liveView.
    *
    * @generated from field: string cause = 10;
    */
