@@ -1,16 +1,19 @@
 /**
  * The live view in the real agent (issue 8): AgentServer sends startStream over wss3; the agent
- * runs a second, low-latency ffmpeg on that monitor beside the recording and sends its fMP4 as
- * streamBlob messages (init first, seq without gaps, base64 payloads). What AgentServer gets is
- * read as a supervisor reads it — a viewer on the reference AgentServer's fan-out — put back
- * together and checked with ffprobe; the blobs' order is checked in AgentServer's message log
- * (which keeps no payloads). A lost registration ends every live view.
+ * encodes that monitor with low latency — in the recording's own ffmpeg while the monitor is
+ * recorded, else in an ffmpeg of the view's own — and sends its fMP4 as streamBlob messages
+ * (init first, seq without gaps, base64 payloads). What AgentServer gets is read as a
+ * supervisor reads it — a viewer on the reference AgentServer's fan-out — put back together
+ * and checked with ffprobe; the blobs' order is checked in AgentServer's message log (which
+ * keeps no payloads). The recording around the views stays whole. A lost registration ends
+ * every live view.
  */
 import { assert, assertEquals, assertMatch } from "../src/testing/assert.ts";
 import { childProcesses, decodeErrors, probeVideo } from "../src/testing/ffprobe.ts";
 import {
   command,
   expectOk,
+  FRAME_MS,
   sleep,
   storedParts,
   USER,
@@ -60,6 +63,13 @@ async function viewer(s: Stack, streamId: string) {
 const liveEncoders = (x: { display: string }) =>
   childProcesses(Deno.pid, "ffmpeg", `${x.display}.`).length;
 
+async function waitFor(done: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !done(); waited += 100) {
+    if (waited > 15_000) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
 Deno.test({
   name: "live view: streamBlob carries a playable low-latency stream beside the recording",
   ...real,
@@ -69,10 +79,22 @@ Deno.test({
       await expectOk(s, "startStream", { streamId: "view-1", display: 0, maxHeight: 360 });
       await expectOk(s, "startStream", { streamId: "view-2", display: 1, frameRate: 2 });
       const viewers = await Promise.all(["view-1", "view-2"].map((id) => viewer(s, id)));
-      assertEquals(liveEncoders(x), 4, "two recording encoders, two live ones");
+      // Both views ride in the recording's encoders: one capture per monitor.
+      const carried = async () => {
+        const status = await (await fetch(`http://127.0.0.1:${s.agent.httpPort}/status`)).json();
+        return (status.live as { carried: boolean }[]).filter((l) => l.carried).length;
+      };
+      for (let waited = 0; (await carried()) < 2; waited += 100) {
+        assert(waited < 15_000, "the views were not taken on by the recording's encoders");
+        await sleep(100);
+      }
+      await waitFor(() => liveEncoders(x) === 2, "the recording's first encoders to finish");
       await sleep(4_000);
       await expectOk(s, "stopStream", { streamId: "view-1" });
       await expectOk(s, "stopStream", { streamId: "view-2" });
+      // The recording's encoders hand over to ones without the views; then it stops.
+      await sleep(1_500);
+      await waitFor(() => liveEncoders(x) === 2, "the encoders without views to take over");
       await expectOk(s, "stopScreenRecord", {});
       const seen = await Promise.all(viewers.map((v) => v.frames()));
 
@@ -106,12 +128,77 @@ Deno.test({
           await Deno.remove(file);
         }
       }
-      // The recording was not disturbed by the live views.
+      // The recording around the views: each view's start and stop began a part (liveView), and
+      // each part follows the last without a gap and plays to its end.
       const parts = await storedParts(s);
-      assertEquals([...parts.keys()].sort(), ["with-live.d0.p0.mp4", "with-live.d1.p0.mp4"]);
+      for (const d of [0, 1]) {
+        const names = [0, 1, 2].map((p) => `with-live.d${d}.p${p}.mp4`);
+        assertEquals([...parts.keys()].filter((n) => n.includes(`.d${d}.`)).sort(), names);
+        const [p0, p1, p2] = names.map((n) => parts.get(n)!);
+        assertEquals([p0!.header.cause, p1!.header.cause, p2!.header.cause], [
+          "segmentStart",
+          "liveView",
+          "liveView",
+        ]);
+        for (const [before, after] of [[p0!, p1!], [p1!, p2!]] as const) {
+          const gap = after.header.offsetMs - (before.header.offsetMs + before.summary!.durationMs);
+          assert(gap <= FRAME_MS, `d${d}: a gap of ${gap} ms between parts`);
+          assertEquals(await decodeErrors(before.file), "");
+        }
+        assertEquals(await decodeErrors(p2!.file), "");
+      }
       assertEquals(liveEncoders(x), 0, "no ffmpeg left");
       const metrics = await (await fetch(`http://127.0.0.1:${s.agent.httpPort}/metrics`)).text();
       assertMatch(metrics, /^agent_helper_live_sent_bytes_total [1-9]\d*$/m);
+    });
+  },
+});
+
+/** Whether each live view is carried by the recording's encoder, from /status. */
+async function carriedNow(s: Stack): Promise<boolean[]> {
+  const status = await (await fetch(`http://127.0.0.1:${s.agent.httpPort}/status`)).json();
+  return (status.live as { carried: boolean }[]).map((l) => l.carried);
+}
+
+Deno.test({
+  name: "live view: a view moves into the recording as it starts, out at a pause, in at the resume",
+  ...real,
+  async fn() {
+    await withRecordingStack(async (s, x) => {
+      const waitCarried = async (want: boolean) => {
+        for (let waited = 0; (await carriedNow(s))[0] !== want; waited += 100) {
+          assert(waited < 15_000, `the view is not ${want ? "carried" : "on its own"}`);
+          await sleep(100);
+        }
+      };
+      await expectOk(s, "startStream", { streamId: "mover", display: 0, maxHeight: 360 });
+      assertEquals(await carriedNow(s), [false], "nothing recorded: its own encoder");
+      assertEquals(liveEncoders(x), 1);
+      await sleep(1_500);
+      await expectOk(s, "startScreenRecord", { segmentId: "moving" });
+      await waitCarried(true);
+      await waitFor(() => liveEncoders(x) === 2, "one encoder per monitor");
+      await sleep(1_500);
+      await expectOk(s, "pauseScreenRecord", {});
+      await waitCarried(false);
+      assertEquals(liveEncoders(x), 1, "paused: only the view's own encoder captures");
+      await sleep(1_500);
+      await expectOk(s, "resumeScreenRecord", {});
+      await waitCarried(true);
+      await sleep(1_500);
+      await expectOk(s, "stopStream", { streamId: "mover" });
+      await expectOk(s, "stopScreenRecord", {});
+
+      // One stream to the viewer: seq without gaps, an init at each move, never a long silence.
+      const got = s.agentServer.messages
+        .filter((m) => m.direction === "in" && m.action === "streamBlob")
+        .map((m) => ({ at: m.at, ...(m.message as { data: Blob }).data }));
+      assertEquals(got.map((b) => b.seq), got.map((_, i) => i));
+      assertEquals(got.filter((b) => b.init).length, 4, "own, carried, own, carried");
+      const silence = Math.max(...got.slice(1).map((b, i) => b.at - got[i]!.at));
+      assert(silence < 1_500, `${silence} ms without a blob`);
+      const parts = await storedParts(s);
+      for (const part of parts.values()) assertEquals(await decodeErrors(part.file), "");
     });
   },
 });

@@ -1,7 +1,8 @@
 /**
  * The live views wired to the agent's parts: which monitor and capture backend a stream uses
  * (the display lister, and the recording's encoder planner so that both capture the same way),
- * the registration as the link, and their counters on /metrics.
+ * the recording's encoders as their carriers while a monitor is recorded, the registration as
+ * the link, and their counters on /metrics.
  */
 import type { Logger } from "@logtape/logtape";
 import type { Clock } from "../clock/clock.ts";
@@ -10,7 +11,7 @@ import type { ProcessSpawner } from "../encoder/process.ts";
 import { createLiveViews, type LiveViews } from "../live/live_views.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
 import { exportTotals } from "../metrics/totals.ts";
-import type { EncoderAvailability } from "../recording/recorder.ts";
+import type { EncoderAvailability, LiveHost } from "../recording/recorder.ts";
 import type { DisplayLister } from "../workstation/displays.ts";
 
 export interface AgentLiveDeps {
@@ -21,6 +22,7 @@ export interface AgentLiveDeps {
   readonly displays: DisplayLister;
   encoders(): EncoderAvailability;
   send(text: string): Promise<boolean>;
+  readonly host: LiveHost;
 }
 
 export interface AgentLiveOptions {
@@ -35,6 +37,7 @@ export function createAgentLive(deps: AgentLiveDeps, options: AgentLiveOptions):
     spawner: deps.spawner,
     log: deps.log,
     send: deps.send,
+    host: deps.host,
     async source(display) {
       const encoders = deps.encoders();
       if (!encoders.ok) return { ok: false, error: `ffmpegUnavailable: ${encoders.problem}` };
@@ -71,7 +74,14 @@ export function createAgentLive(deps: AgentLiveDeps, options: AgentLiveOptions):
     name: "agent_helper_live_streams",
     help: "Live views running now.",
   });
-  deps.metrics.onCollect(() => streams.set(live.totals().streams));
+  const carried = deps.metrics.gauge({
+    name: "agent_helper_live_streams_carried",
+    help: "Live views encoded by the recording's encoder of their monitor (one capture for both).",
+  });
+  deps.metrics.onCollect(() => {
+    streams.set(live.totals().streams);
+    carried.set(live.status().filter((s) => s.carried).length);
+  });
   exportTotals(deps.metrics, {
     sentBytes: {
       name: "agent_helper_live_sent_bytes_total",

@@ -1,9 +1,9 @@
 /**
  * The live view's encoder (issue 8): `startStream` asks for one monitor shown to a supervisor
- * "live", so a second ffmpeg runs for each (stream, monitor) beside the recording's, with its
- * own frame rate and size, tuned for latency rather than for bytes. The recording is never
- * touched: its encoder, argv and fragments stay as they are, and a live view can start, stop or
- * crash without a frame of the recording moving.
+ * "live", encoded with its own frame rate and size, tuned for latency rather than for bytes:
+ * as one more output of the recording's ffmpeg while the monitor is recorded (capture/taps.ts),
+ * else by an ffmpeg of its own with the argv below. The recording's own output is the same
+ * either way.
  *
  * Target: glass to glass at most 1 s at 5 fps. Measured here (live_args_run_test.ts, Xvfb,
  * a change made just after a capture tick, the worst case): a change on the screen is in a

@@ -1,9 +1,10 @@
 /**
- * Live view of one monitor for a supervisor (issue 8): the pure, tested groundwork. Nothing
- * here runs a process or touches a socket yet.
+ * Live view of one monitor for a supervisor (issue 8): the pure pieces, and the shell that
+ * runs them (live_views.ts).
  *
- * The path: `startStream` → a second ffmpeg for the (stream, monitor), beside the recording's,
- * with `buildLiveArgs` (live_args.ts: why per-frame fragments, the latency budget) → its stdout
+ * The path: `startStream` → a low-latency encoding of the monitor (live_args.ts: why per-frame
+ * fragments, the latency budget), in the recording's ffmpeg while the monitor is recorded
+ * (capture/taps.ts), else in one of its own (`buildLiveArgs`) → its fMP4
  * through `createFragmentReader` (src/fmp4: init, then fragments that say whether they start
  * at a keyframe) → a `FragmentQueue` (fragment_queue.ts: the drop policy) → `take()` while the
  * link has room → `encodeStreamBlob` (blob.ts: one blob per init or fragment, the size cap) →
@@ -27,9 +28,10 @@
  *    stops; AgentServer starts them again.
  * 4. (done, totals only) /metrics: agent_helper_live_streams, _sent_bytes_total,
  *    _dropped_fragments_total; per-stream queue stats on /status.
- * 5. (open) Windows: a ddagrab live view is one more Desktop Duplication session (four per user
- *    session, DDA_SESSION_LIMIT in src/capture/choose.ts): count it in that budget, or capture
- *    the live view with gdigrab.
+ * 5. (open) Windows: a live view of a monitor that is not recorded is one more Desktop
+ *    Duplication session (four per user session, DDA_SESSION_LIMIT in src/capture/choose.ts):
+ *    count it in that budget, or capture it with gdigrab. A view carried by the recording's
+ *    encoder takes no session of its own, except for the moment of the hand-over.
  * 6. (open) The reference AgentServer: route streamBlob by streamId to supervisors' sockets, keep the
  *    last init for a supervisor who joins and start them at a keyframe, which needs either a
  *    `keyframe` field in streamBlob (a protocol change) or reading the moof with src/fmp4. The
