@@ -204,6 +204,26 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "live view: with live.carriedByRecording false a view runs its own ffmpeg and no part is cut",
+  ...real,
+  async fn() {
+    await withRecordingStack(async (s, x) => {
+      await expectOk(s, "startScreenRecord", { segmentId: "apart" });
+      await expectOk(s, "startStream", { streamId: "own", display: 0, maxHeight: 360 });
+      assertEquals(liveEncoders(x), 3, "two recording encoders and the view's own");
+      await sleep(2_000);
+      assertEquals(await carriedNow(s), [false]);
+      await expectOk(s, "stopStream", { streamId: "own" });
+      await expectOk(s, "stopScreenRecord", {});
+      assert(blobs(s, "own").length > 5);
+      const parts = await storedParts(s);
+      assertEquals([...parts.keys()].sort(), ["apart.d0.p0.mp4", "apart.d1.p0.mp4"]);
+    }, { env: { AGENT_HELPER_LIVE_CARRIED_BY_RECORDING: "false" } });
+  },
+});
+
+Deno.test({
   name: "live view: refusals say why; a lost registration ends every live view",
   ...real,
   async fn() {

@@ -5,7 +5,9 @@
  * - **CPU**: the office scene on the monitor; the agent's process tree (agent + its ffmpegs)
  *   over a window with the recording alone, then with the recording and one live view of the
  *   same monitor (AgentServer's `startLiveView`, default maxHeight 720: scaled to 1280x720),
- *   then the recording alone again; the scene is restarted before each window.
+ *   then the recording alone again; the scene is restarted before each window. Twice, each in
+ *   an agent of its own: with the view carried by the recording's ffmpeg (the default) and with
+ *   `live.carriedByRecording` false (the view's own ffmpeg, grabbing the screen again).
  * - **Glass-to-glass latency**: a clock on the monitor instead of the scene (a Chromium kiosk
  *   page drawing Date.now() every animation frame as two rows of 32 black/white blocks, the
  *   second the complement of the first), watched live in a supervisor page (reference
@@ -207,12 +209,13 @@ function perProcess(root: number): Readings {
     } catch {
       continue;
     }
-    // The live encoder writes a fragment per frame; the recording's, one per keyframe.
+    // The recording's output is cut per keyframe (and a carried live view, per frame, rides in
+    // the same process); a live view's own ffmpeg cuts per frame only.
     const role = !cmdline.includes("ffmpeg")
       ? "agent"
-      : cmdline.includes("frag_every_frame")
-      ? "liveFfmpeg"
-      : "recordingFfmpeg";
+      : cmdline.includes("frag_keyframe")
+      ? "recordingFfmpeg"
+      : "liveFfmpeg";
     readings.set(pid, { role, sample: sampleCpu(pid, false) });
   }
   return readings;
@@ -231,45 +234,72 @@ const ticks = await clockTicksPerSecond();
 const xvfb = await startXvfb({ screens: 1, width: WIDTH, height: HEIGHT });
 const screen = xvfb.screens[0]!;
 const out: string[] = [];
+
+interface CpuArm {
+  arm: string;
+  percent: number;
+  split: Split;
+}
+
+/**
+ * Recording alone, recording + one live view, recording alone again, in one agent whose live
+ * views are carried by the recording's ffmpeg (`carried`) or run their own.
+ */
+async function cpuArms(carried: boolean): Promise<{ rows: CpuArm[]; ratio: number }> {
+  const agent = await startAgentProcess({
+    display: xvfb.display,
+    env: {
+      AGENT_HELPER_LOG_LEVEL: "info",
+      AGENT_HELPER_CAPTURE_FRAME_RATE: String(FPS),
+      AGENT_HELPER_LIVE_CARRIED_BY_RECORDING: String(carried),
+    },
+  });
+  const scene = await startOfficeScene({ display: screen, width: WIDTH, height: HEIGHT });
+  const rows: CpuArm[] = [];
+  try {
+    await startRecordingWhenReady(agent, { segmentId: `bench-live-${carried}` });
+    const window = async (arm: string, ffmpegs: number) => {
+      await scene.restart();
+      await sleep(WARMUP * 1000);
+      const before = perProcess(agent.pid);
+      const w = await measureWindow(agent.pid, { seconds: SECONDS, ticksPerSecond: ticks });
+      const split = splitCpu(before, perProcess(agent.pid), ticks);
+      const seen = w.processes.filter((p) => p.name === "ffmpeg").length;
+      if (seen !== ffmpegs) throw new Error(`${arm}: ${seen} ffmpegs, expected ${ffmpegs}`);
+      rows.push({ arm, percent: w.cpuPercent, split });
+      progress(`${arm}: ${w.cpuPercent.toFixed(1)} % of one core`);
+    };
+    const how = carried ? "carried by the recording's ffmpeg" : "its own ffmpeg";
+    await window("recording alone", 1);
+    ok(
+      "started",
+      await agent.agentServer.startLiveView(agent.userID, {
+        streamId: "bench-cpu",
+        display: 0,
+        frameRate: FPS,
+      }),
+    );
+    await window(`recording + one live view, ${how}`, carried ? 1 : 2);
+    ok("stopped", await agent.agentServer.stopLiveView(agent.userID, "bench-cpu"));
+    await window("recording alone, again", 1);
+    await agent.command("stopScreenRecord", {});
+  } finally {
+    await scene.stop();
+    await agent.stop();
+  }
+  const alone = (rows[0]!.percent + rows[2]!.percent) / 2;
+  return { rows, ratio: rows[1]!.percent / alone };
+}
+
 try {
+  // CPU: the two ways of encoding a view, each side by side with the recording alone.
+  const cpu = [await cpuArms(true), await cpuArms(false)];
   const agent = await startAgentProcess({
     display: xvfb.display,
     env: { AGENT_HELPER_LOG_LEVEL: "info", AGENT_HELPER_CAPTURE_FRAME_RATE: String(FPS) },
   });
   try {
-    // CPU: recording alone, recording + one live view, recording alone again.
-    const scene = await startOfficeScene({ display: screen, width: WIDTH, height: HEIGHT });
-    const cpu: { arm: string; percent: number; ffmpegs: number; split: Split }[] = [];
-    try {
-      await startRecordingWhenReady(agent, { segmentId: "bench-live" });
-      const window = async (arm: string, ffmpegs: number) => {
-        await scene.restart();
-        await sleep(WARMUP * 1000);
-        const before = perProcess(agent.pid);
-        const w = await measureWindow(agent.pid, { seconds: SECONDS, ticksPerSecond: ticks });
-        const split = splitCpu(before, perProcess(agent.pid), ticks);
-        const seen = w.processes.filter((p) => p.name === "ffmpeg").length;
-        if (seen !== ffmpegs) throw new Error(`${arm}: ${seen} ffmpegs, expected ${ffmpegs}`);
-        cpu.push({ arm, percent: w.cpuPercent, ffmpegs, split });
-        progress(`${arm}: ${w.cpuPercent.toFixed(1)} % of one core`);
-      };
-      await window("recording alone", 1);
-      const started = await agent.agentServer.startLiveView(agent.userID, {
-        streamId: "bench-cpu",
-        display: 0,
-        frameRate: FPS,
-      });
-      ok("started", started);
-      await window("recording + one live view", 2);
-      const stopped = await agent.agentServer.stopLiveView(agent.userID, "bench-cpu");
-      ok("stopped", stopped);
-      await window("recording alone, again", 1);
-    } finally {
-      await scene.stop();
-    }
-    const alone = (cpu[0]!.percent + cpu[2]!.percent) / 2;
-    const live = cpu[1]!.percent;
-
+    await startRecordingWhenReady(agent, { segmentId: "bench-live" });
     // Latency: the clock on the monitor, one supervisor page watching it live.
     const clock = await startClock(screen);
     const viewer = await chromium.launch({
@@ -322,7 +352,7 @@ try {
 
     const g2g = stats(result.samples.map((s) => s.latency));
     const ags = stats(pageLatency);
-    const cpuRows = cpu.map((c) =>
+    const cpuRows = cpu.flatMap((c) => c.rows).map((c) =>
       `| ${c.arm} | ${c.percent.toFixed(1)} | ${c.split.agent.toFixed(1)} | ` +
       `${c.split.recordingFfmpeg.toFixed(1)} | ${c.split.liveFfmpeg.toFixed(1)} |`
     );
@@ -330,11 +360,12 @@ try {
       `CPU: window ${SECONDS} s after ${WARMUP} s warm-up, office scene (typical), ${FPS} fps, ` +
         `recording 1920x1080, live view scaled to 720p.`,
       "",
-      "| arm | agent + its ffmpegs, % of one core | agent (deno) | recording ffmpeg | live ffmpeg |",
+      "| arm | agent + its ffmpegs, % of one core | agent (deno) | recording ffmpeg (and carried views) | live view's own ffmpeg |",
       "| --- | --- | --- | --- | --- |",
       ...cpuRows,
       "",
-      `recording + live / recording alone (mean of both) = ${(live / alone).toFixed(2)}×`,
+      `recording + live / recording alone (mean of both): carried ${cpu[0]!.ratio.toFixed(2)}×, ` +
+        `own ffmpeg ${cpu[1]!.ratio.toFixed(2)}×`,
       "",
       `Latency: ${LATENCY_SECONDS} s after ${WARMUP} s of playing; clock read on ` +
         `${result.frames} frames (${result.mode}), ${result.unreadable} unreadable.`,

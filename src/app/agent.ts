@@ -338,7 +338,7 @@ export async function startAgent(sys: SystemDeps, options: AgentOptions): Promis
     displays,
     encoders: () => encodersFor(ffmpegState, config.capture, sys.platform.os),
     send: (text) => registration.sendLive(text),
-    host: recorder.liveHost,
+    ...(config.live.carriedByRecording ? { host: recorder.liveHost } : {}),
   }, {
     drawCursor: config.capture.drawCursor,
     maxStreams: MAX_LIVE_STREAMS,

@@ -22,7 +22,8 @@ export interface AgentLiveDeps {
   readonly displays: DisplayLister;
   encoders(): EncoderAvailability;
   send(text: string): Promise<boolean>;
-  readonly host: LiveHost;
+  /** The recording's encoders as carriers; absent: every view runs its own ffmpeg. */
+  readonly host?: LiveHost;
 }
 
 export interface AgentLiveOptions {
@@ -37,7 +38,7 @@ export function createAgentLive(deps: AgentLiveDeps, options: AgentLiveOptions):
     spawner: deps.spawner,
     log: deps.log,
     send: deps.send,
-    host: deps.host,
+    ...(deps.host ? { host: deps.host } : {}),
     async source(display) {
       const encoders = deps.encoders();
       if (!encoders.ok) return { ok: false, error: `ffmpegUnavailable: ${encoders.problem}` };

@@ -140,6 +140,11 @@ export const configSchema = z.strictObject({
       "How often the monitors are re-read while recording (unplugged ones end their stream); 0: never.",
     ),
   }).prefault({}).describe("Capture defaults; AgentServer may override them per recording."),
+  live: z.strictObject({
+    carriedByRecording: z.boolean().default(true).describe(
+      "Encode a live view of a monitor being recorded in the recording's own ffmpeg (one capture for both, about half the CPU of a view); false: every live view runs an ffmpeg of its own.",
+    ),
+  }).prefault({}).describe("Live views for supervisors (startStream)."),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
