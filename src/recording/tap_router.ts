@@ -6,8 +6,9 @@
  * During a handover two generations may write the same view at once; a view takes its video
  * from one of them only — its owner, the newest generation that carries it and is not being
  * given up — so that its stream never interleaves two encoders. When the owner changes, the
- * view is handed the new owner's init segment again; its queue (live/fragment_queue.ts) then
- * waits for the new owner's next keyframe, so what it sends always decodes.
+ * view is handed the new owner's init segment and its fragments since its last keyframe (kept
+ * per pipe: at most a keyframe interval of a live view), so the viewer goes on at once instead
+ * of waiting for the next keyframe.
  */
 import type { Logger } from "@logtape/logtape";
 import type { PipelinePlan } from "../capture/types.ts";
@@ -46,10 +47,17 @@ export interface TapRouter {
   forget(gen: number): void;
 }
 
+interface Fragment {
+  readonly bytes: Uint8Array;
+  readonly keyframe: boolean;
+}
+
 interface Pipe {
   readonly id: string;
   reader: FragmentReader | null;
   init: Uint8Array | null;
+  /** The fragments since (and with) the last keyframe. */
+  gop: Fragment[];
 }
 
 export function createTapRouter(log: Logger, name: string): TapRouter {
@@ -57,8 +65,8 @@ export function createTapRouter(log: Logger, name: string): TapRouter {
   const owners = new Map<string, number>();
   const pipes = new Map<number, Pipe[]>();
 
-  const lastInit = (gen: number, id: string): Uint8Array | null =>
-    pipes.get(gen)?.find((p) => p.id === id)?.init ?? null;
+  const pipeOf = (gen: number, id: string): Pipe | undefined =>
+    pipes.get(gen)?.find((p) => p.id === id);
 
   return {
     want(taps) {
@@ -67,7 +75,10 @@ export function createTapRouter(log: Logger, name: string): TapRouter {
     },
     wanted: () => [...wanted.values()],
     runStarted(gen, taps) {
-      pipes.set(gen, taps.map((t) => ({ id: t.id, reader: createFragmentReader(), init: null })));
+      pipes.set(
+        gen,
+        taps.map((t) => ({ id: t.id, reader: createFragmentReader(), init: null, gop: [] })),
+      );
     },
     output(gen, index, chunk) {
       const pipe = pipes.get(gen)?.[index];
@@ -87,10 +98,16 @@ export function createTapRouter(log: Logger, name: string): TapRouter {
       }
       const tap = owners.get(pipe.id) === gen ? wanted.get(pipe.id) : undefined;
       for (const event of events) {
-        if (event.kind === "init") pipe.init = event.bytes;
-        if (!tap) continue;
-        if (event.kind === "init") tap.feed.init(event.bytes);
-        else tap.feed.fragment(event);
+        if (event.kind === "init") {
+          pipe.init = event.bytes;
+          pipe.gop = [];
+          tap?.feed.init(event.bytes);
+          continue;
+        }
+        const fragment = { bytes: event.bytes, keyframe: event.keyframe };
+        if (fragment.keyframe) pipe.gop = [];
+        pipe.gop.push(fragment);
+        tap?.feed.fragment(fragment);
       }
     },
     setOwners(ownerOf) {
@@ -102,8 +119,10 @@ export function createTapRouter(log: Logger, name: string): TapRouter {
           continue;
         }
         owners.set(id, owner);
-        const init = lastInit(owner, id);
-        if (init) tap.feed.init(init);
+        const pipe = pipeOf(owner, id);
+        if (!pipe?.init) continue;
+        tap.feed.init(pipe.init);
+        for (const fragment of pipe.gop) tap.feed.fragment(fragment);
       }
     },
     drop(ids, why) {
