@@ -70,12 +70,25 @@ export async function removeIfPresent(file: string): Promise<void> {
   }
 }
 
-/** Reads up to `length` bytes at `position` of `file` (fewer at its end). */
-export async function readAt(file: string, position: number, length: number): Promise<Uint8Array> {
+/**
+ * Reads up to `length` bytes at `position` of `file` (fewer at its end), into a buffer that has
+ * `headroom` free bytes before them (the returned view starts there), so that a message can be
+ * built around the bytes without copying them: `into` when given, else a new one.
+ */
+export async function readAt(
+  file: string,
+  position: number,
+  length: number,
+  headroom = 0,
+  into?: ArrayBuffer,
+): Promise<Uint8Array> {
+  if (into && into.byteLength < headroom + length) {
+    throw new RangeError(`a buffer of ${into.byteLength} bytes cannot take ${headroom}+${length}`);
+  }
   const f = await Deno.open(file, { read: true });
   try {
     await f.seek(position, Deno.SeekMode.Start);
-    const out = new Uint8Array(length);
+    const out = new Uint8Array(into ?? new ArrayBuffer(headroom + length), headroom, length);
     let done = 0;
     while (done < length) {
       const n = await f.read(out.subarray(done));

@@ -67,8 +67,12 @@ export interface SpoolEntry {
   append(bytes: Uint8Array, captureTime: number): Promise<void>;
   /** Ends the file; `expectSha256` (hex), when given, must equal what was spooled. */
   seal(extra: Omit<SealedInfo, "bytes" | "sha256">, expectSha256?: string): Promise<SealedInfo>;
-  /** Up to `max` bytes from `offset` (fewer at a data file's end; empty at the end). */
-  read(offset: number, max: number): Promise<SpoolRead>;
+  /**
+   * Up to `max` bytes from `offset` (fewer at a data file's end; empty at the end), in a buffer
+   * with `headroom` free bytes before them (for a message built around them; default 0): `into`
+   * when given (at least `headroom + max` bytes), else a new one.
+   */
+  read(offset: number, max: number, headroom?: number, into?: ArrayBuffer): Promise<SpoolRead>;
   /** The recorder committed `offset`: frees whole data files below it. */
   commit(offset: number): Promise<void>;
   /** Resolves at the next append or seal. */
@@ -199,7 +203,7 @@ export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
         notify();
         return info;
       },
-      async read(offset, max) {
+      async read(offset, max, headroom = 0, into) {
         const file = files.find((f) => offset >= f.start && offset < f.start + f.size);
         if (!file) {
           if (offset >= size) {
@@ -212,6 +216,8 @@ export function createSpool(deps: SpoolDeps, options: SpoolOptions): Spool {
           path.join(dir, dataFileName(file.start)),
           offset - file.start,
           want,
+          headroom,
+          into,
         );
         if (bytes.length !== want) throw new Error(`${name}: data file shorter than its index`);
         return { bytes, captureTime: captureTimeAt(offset) };
