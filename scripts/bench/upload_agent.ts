@@ -1,6 +1,6 @@
 /**
  * The agent's side of the upload benchmark (scripts/bench/upload.ts), as its own process: the
- * agent's upload path (`createUploadPath`: spool, uploader, grpc-js link) and nothing else, on
+ * agent's upload path (`createUploadPath`: spool, uploader, gRPC link) and nothing else, on
  * a spool directory the benchmark filled beforehand. Started by upload.ts with the agent's V8
  * flags; not meant to be run by hand.
  *

@@ -3,8 +3,9 @@
  * gRPC call. A runner sends the Header, then pumps bytes from the spool (never from memory:
  * the encoder's bytes are on disk before they are sent) at most `windowBytes` ahead of the
  * recorder's committed offset, then the Finish once the file is sealed; acknowledgements trim
- * the spool and Finished deletes the file. Memory per file is one chunk plus the window in
- * grpc-js's buffers, however far behind the recorder is: the disk absorbs the rest.
+ * the spool and Finished deletes the file. Memory per file is one chunk plus its share of the
+ * budget in the transport's buffers, however far behind the recorder is: the disk absorbs the
+ * rest.
  */
 import type { Logger } from "@logtape/logtape";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
@@ -16,8 +17,9 @@ import {
 } from "../proto/agenthelper/screenrecorder/v1/screen_recorder_pb.ts";
 import { type SpoolEntry, SpoolTrimmed } from "../spool/spool.ts";
 import { hexToBytes } from "../util/hex.ts";
+import { CHUNK_HEADROOM, encodeChunkInPlace } from "./chunk_message.ts";
 import { headerMessage } from "./header.ts";
-import type { UploadCall, UploadLink } from "./grpc_link.ts";
+import type { UploadCall, UploadLink } from "./link.ts";
 import {
   DEFAULT_UPLOAD_MACHINE,
   GrpcCode,
@@ -50,8 +52,8 @@ export interface UploaderOptions {
   readonly windowBytes?: number;
   /**
    * Bytes sent but not yet committed, all files together: each streaming file's window is its
-   * share of this (never below two chunks). grpc-js holds these bytes until they are on the
-   * wire, so this is what bounds the uploader's memory, however far behind the recorder is.
+   * share of this (never below two chunks). The transport holds these bytes until they are on
+   * the wire, so this is what bounds the uploader's memory, however far behind the recorder is.
    */
   readonly budgetBytes?: number;
   /** No acknowledgement for this long while bytes are outstanding: the call is broken. */
@@ -88,6 +90,14 @@ export interface Uploader {
   stop(): Promise<void>;
 }
 
+/** A chunk's buffer, handed to the current call. */
+interface InFlight {
+  readonly end: number;
+  readonly buffer: ArrayBuffer;
+  /** The call's transport is done with it (its write completed). */
+  written: boolean;
+}
+
 interface Runner {
   readonly entry: SpoolEntry;
   state: UploadState;
@@ -99,6 +109,8 @@ interface Runner {
   pumping: Promise<void>;
   /** End of what the current call has sent (+1 once the Finish is out). */
   sent: number;
+  /** The current call's chunk buffers not yet given back, oldest first, with their end offsets. */
+  inFlight: InFlight[];
   ackWaiter: (() => void) | null;
   /** Resolves when the current call is closed or ends. */
   ended: Promise<void>;
@@ -120,6 +132,28 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
   /** Spool deletions of files the recorder holds: drained() and stop() wait for them. */
   const settling = new Set<Promise<void>>();
   const totals = { calls: 0, breaks: 0, stored: 0, sentBytes: 0 };
+  /**
+   * Chunk buffers to read into again, so that a steady upload allocates nothing per chunk:
+   * fresh 256 KiB buffers per chunk were garbage that V8 collects only after tens of MB of them
+   * (docs/benchmarks.md, "Upload"). A buffer handed to a call comes back only once both the
+   * call's transport is done with it and the recorder has committed its bytes — either alone
+   * would do; both make a reuse while the bytes are still being sent impossible even if one of
+   * them is wrong. One that a broken call may still hold never comes back. At most what the
+   * budget lets be in flight, plus one being read per file, is kept.
+   */
+  const pool: ArrayBuffer[] = [];
+  const poolMax = Math.ceil(budgetBytes / chunkBytes) + maxConcurrent;
+  const take = () => pool.pop() ?? new ArrayBuffer(CHUNK_HEADROOM + chunkBytes);
+  const release = (buffer: ArrayBuffer) => {
+    if (pool.length < poolMax) pool.push(buffer);
+  };
+
+  /** The buffers of `r`'s call that are written and committed go back to the pool. */
+  const giveBack = (r: Runner, committed: number) => {
+    while (r.inFlight.length > 0 && r.inFlight[0]!.written && r.inFlight[0]!.end <= committed) {
+      release(r.inFlight.shift()!.buffer);
+    }
+  };
 
   const active = () =>
     [...runners.values()].filter((r) =>
@@ -208,6 +242,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
           if (r.state.kind === "opening") return dispatch(r, { type: "opened", committed });
           if (committed < r.sent) armAckTimer(r, generation);
           else stopAckTimer(r);
+          giveBack(r, committed);
           dispatch(r, { type: "acked", committed });
           r.ackWaiter?.(); // after the machine took the new committed offset
           return;
@@ -225,6 +260,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
     });
     r.call = call;
     r.sent = 0;
+    r.inFlight = [];
     // A failed write shows up as the call's end (onEnd), which the machine handles.
     send(r, { case: "header", value: headerMessage(r.entry.name, r.entry.meta) }).catch(() => {});
   };
@@ -249,17 +285,25 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
         }
         const sealed = r.entry.sealed();
         if (offset < r.entry.size()) {
-          const chunk = await r.entry.read(offset, chunkBytes);
-          if (!live()) return;
-          if (chunk.bytes.length === 0) throw new Error(`nothing to read at ${offset}`);
-          await send(r, {
-            case: "chunk",
-            value: {
-              offset: BigInt(offset),
-              data: chunk.bytes,
-              captureTimeUnixMs: BigInt(chunk.captureTime),
+          const buffer = take();
+          const chunk = await r.entry.read(offset, chunkBytes, CHUNK_HEADROOM, buffer);
+          if (!live() || chunk.bytes.length === 0) {
+            release(buffer); // never handed to the call
+            if (!live()) return;
+            throw new Error(`nothing to read at ${offset}`);
+          }
+          // Encoded around the bytes just read: the data is not copied again (chunk_message.ts).
+          const held: InFlight = { end: offset + chunk.bytes.length, buffer, written: false };
+          r.inFlight.push(held);
+          await r.call!.write(
+            encodeChunkInPlace(chunk.bytes, offset, Math.max(0, Math.round(chunk.captureTime))),
+            () => {
+              held.written = true;
+              if (r.generation === generation && r.state.kind === "streaming") {
+                giveBack(r, r.state.committed);
+              }
             },
-          });
+          );
           offset += chunk.bytes.length;
           totals.sentBytes += chunk.bytes.length;
           r.sent = offset;
@@ -320,6 +364,8 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
         return;
       case "close":
         r.generation++;
+        // What the call may still hold is left to the garbage collector, never read into again.
+        r.inFlight = [];
         stopAckTimer(r);
         r.ackWaiter?.();
         r.endCall();
@@ -351,6 +397,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
         commits: Promise.resolve(),
         pumping: Promise.resolve(),
         sent: 0,
+        inFlight: [],
         ackWaiter: null,
         ended: Promise.resolve(),
         endCall: () => {},
