@@ -104,6 +104,8 @@ export interface WindowResult {
   readonly rootPeakRss: number;
   /** The root's largest RssAnon sampled in the window (its private memory), bytes. */
   readonly rootAnonRss: number;
+  /** The root's largest RssFile sampled in the window (mapped files: its executable), bytes. */
+  readonly rootFileRss: number;
   /** The largest RSS sum over the tree sampled in the window, bytes. */
   readonly treeRss: number;
   /** Every process seen in the tree at either end, with its name (e.g. "ffmpeg"). */
@@ -127,6 +129,7 @@ export async function measureWindow(pid: number, options: WindowOptions): Promis
   const tree = !options.rootOnly;
   let rootRss = 0;
   let rootAnonRss = 0;
+  let rootFileRss = 0;
   let treeRss = 0;
   const sampleMemory = () => {
     const pids = tree ? processTree(pid) : [pid];
@@ -138,6 +141,7 @@ export async function measureWindow(pid: number, options: WindowOptions): Promis
       if (p === pid) {
         rootRss = Math.max(rootRss, rss);
         rootAnonRss = Math.max(rootAnonRss, memory?.anonRss ?? 0);
+        rootFileRss = Math.max(rootFileRss, memory?.fileRss ?? 0);
       }
     }
     treeRss = Math.max(treeRss, sum);
@@ -161,6 +165,7 @@ export async function measureWindow(pid: number, options: WindowOptions): Promis
     rootRss,
     rootPeakRss: readMemory(pid)?.peakRss ?? 0,
     rootAnonRss,
+    rootFileRss,
     treeRss,
     processes: [...names].map(([p, name]) => ({ pid: p, name })),
   };

@@ -100,6 +100,8 @@ export interface Memory {
   readonly rss: number;
   readonly peakRss: number;
   readonly anonRss: number;
+  /** RssFile: mapped files' pages, for the agent mostly the Deno executable's own code. */
+  readonly fileRss: number;
 }
 
 /** Reads /proc/<pid>/status; null when the process is gone. */
@@ -111,7 +113,12 @@ export function readMemory(pid: number): Memory | null {
     return null;
   }
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
-  return { rss: kb("VmRSS") * 1024, peakRss: kb("VmHWM") * 1024, anonRss: kb("RssAnon") * 1024 };
+  return {
+    rss: kb("VmRSS") * 1024,
+    peakRss: kb("VmHWM") * 1024,
+    anonRss: kb("RssAnon") * 1024,
+    fileRss: kb("RssFile") * 1024,
+  };
 }
 
 /** RSS summed over `pid`'s tree, bytes (shared pages count once per process, as top shows). */

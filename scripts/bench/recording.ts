@@ -27,8 +27,25 @@ import { startOfficeScene } from "../../src/platform/workplace/office_scene.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { seconds: { type: "string", default: "20" }, warmup: { type: "string", default: "3" } },
+  options: {
+    seconds: { type: "string", default: "20" },
+    warmup: { type: "string", default: "3" },
+    /**
+     * Diagnostic, not the agent's configuration: more agent arms after the measured one, each
+     * with extra V8 flags and/or environment, or an empty Deno cache of its own (`coldCache`:
+     * `deno run` transpiles the whole agent at its start), as JSON
+     * `[{"name":"…","v8":["--flag"],"env":{"NAME":"value"},"coldCache":true}]`.
+     */
+    variants: { type: "string" },
+  },
 });
+interface Variant {
+  readonly name: string;
+  readonly v8?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly coldCache?: boolean;
+}
+const VARIANTS = values.variants ? JSON.parse(values.variants) as Variant[] : [];
 const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const FPS = 5;
@@ -53,8 +70,10 @@ interface Row {
   arm: string;
   cpu: number;
   kbps: number;
+  /** The agent's peak RSS (VmHWM), its largest RssAnon and RssFile; MB = 10^6 bytes. */
   rssMb: number;
   anonMb: number;
+  fileMb: number;
 }
 
 async function bareArm(monitors: Monitor[], ticks: number, dir: string): Promise<Row> {
@@ -80,13 +99,26 @@ async function bareArm(monitors: Monitor[], ticks: number, dir: string): Promise
     kbps: kbitPerSecond(bytes, seconds) / monitors.length,
     rssMb: 0,
     anonMb: 0,
+    fileMb: 0,
   };
 }
 
-async function agentArm(display: string, count: number, ticks: number): Promise<Row> {
+async function agentArm(
+  display: string,
+  count: number,
+  ticks: number,
+  variant?: Variant,
+): Promise<Row> {
+  const coldCache = variant?.coldCache ? await Deno.makeTempDir({ prefix: "bench-deno-" }) : null;
   const agent = await startAgentProcess({
     display,
-    env: { AGENT_HELPER_LOG_LEVEL: "info", AGENT_HELPER_CAPTURE_FRAME_RATE: String(FPS) },
+    env: {
+      AGENT_HELPER_LOG_LEVEL: "info",
+      AGENT_HELPER_CAPTURE_FRAME_RATE: String(FPS),
+      ...(coldCache ? { DENO_DIR: coldCache } : {}),
+      ...variant?.env,
+    },
+    ...(variant?.v8 ? { extraV8Flags: variant.v8 } : {}),
   });
   try {
     const t0 = Date.now();
@@ -103,14 +135,16 @@ async function agentArm(display: string, count: number, ticks: number): Promise<
     if (encoders !== count) throw new Error(`${encoders} encoders for ${count} monitors`);
     return {
       monitors: count,
-      arm: "agent + its ffmpegs",
+      arm: variant ? `agent (${variant.name})` : "agent + its ffmpegs",
       cpu: w.cpuPercent,
       kbps: kbitPerSecond(bytes, seconds) / count,
-      rssMb: w.rootPeakRss / 1024 / 1024,
-      anonMb: w.rootAnonRss / 1024 / 1024,
+      rssMb: w.rootPeakRss / 1e6,
+      anonMb: w.rootAnonRss / 1e6,
+      fileMb: w.rootFileRss / 1e6,
     };
   } finally {
     await agent.stop();
+    if (coldCache) await Deno.remove(coldCache, { recursive: true });
   }
 }
 
@@ -133,6 +167,10 @@ for (const count of [1, 2]) {
     rows.push(await bareArm(monitors, ticks, dir));
     await Promise.all(scenes.map((s) => s.restart()));
     rows.push(await agentArm(xvfb.display, count, ticks));
+    for (const v of VARIANTS) {
+      await Promise.all(scenes.map((s) => s.restart()));
+      rows.push(await agentArm(xvfb.display, count, ticks, v));
+    }
     if (count === 1) {
       await scenes[0]!.restart();
       const args = agentArgs(monitors[0]!);
@@ -159,21 +197,26 @@ await Deno.remove(dir, { recursive: true });
 const out: string[] = [
   `Window ${SECONDS} s after ${WARMUP} s warm-up; ${FPS} fps; 1920x1080 per monitor.`,
   "",
-  "| monitors | arm | CPU, % of one core | per monitor | kbit/s per monitor | agent peak RSS, MB | agent private (RssAnon), MB |",
-  "| --- | --- | --- | --- | --- | --- | --- |",
+  "| monitors | arm | CPU, % of one core | per monitor | kbit/s per monitor | agent peak RSS (VmHWM), MB | RssAnon, MB | RssFile, MB |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- |",
 ];
 for (const r of rows) {
   out.push(
     `| ${r.monitors} | ${r.arm} | ${r.cpu.toFixed(1)} | ${(r.cpu / r.monitors).toFixed(1)} | ${
       r.kbps.toFixed(0)
-    } | ${r.rssMb ? r.rssMb.toFixed(0) : "-"} | ${r.anonMb ? r.anonMb.toFixed(0) : "-"} |`,
+    } | ${r.rssMb ? r.rssMb.toFixed(1) : "-"} | ${r.anonMb ? r.anonMb.toFixed(1) : "-"} | ${
+      r.fileMb ? r.fileMb.toFixed(1) : "-"
+    } |`,
   );
 }
 for (const count of [1, 2]) {
   const bare = rows.find((r) => r.monitors === count && r.arm === "bare ffmpeg");
-  const agent = rows.find((r) => r.monitors === count && r.arm !== "bare ffmpeg");
-  if (bare && agent) {
-    out.push("", `${count} monitor(s): agent / bare = ${(agent.cpu / bare.cpu).toFixed(2)}×`);
+  for (const agent of rows.filter((r) => r.monitors === count && r.arm !== "bare ffmpeg")) {
+    if (!bare) continue;
+    out.push(
+      "",
+      `${count} monitor(s): ${agent.arm} / bare = ${(agent.cpu / bare.cpu).toFixed(2)}×`,
+    );
   }
 }
 out.push("", quality);

@@ -43,9 +43,25 @@ export interface AgentProcessOptions {
   readonly recorderMode?: RecorderMode;
   /** A built agent executable to run instead of `deno run main.ts`. */
   readonly executable?: string;
+  /** Diagnostic only (benchmarks): V8 flags added to the agent's own (`deno run` only). */
+  readonly extraV8Flags?: readonly string[];
 }
 
 const ORIGIN = "https://workplace.example.com";
+
+/**
+ * This process's Deno cache, for the agent's `deno run main.ts`: there it finds main.ts's
+ * modules transpiled already, as every start of `deno task start` but the first does, and as
+ * the release binary (which transpiles nothing at run time) always does. With an empty cache,
+ * transpiling the agent at its start leaves ~15 MB more private memory in its process for good,
+ * which the recording benchmark would count as the agent's (docs/benchmarks.md).
+ */
+function denoDir(): string {
+  const home = Deno.env.get("HOME") ?? "";
+  return Deno.env.get("DENO_DIR") ??
+    `${Deno.env.get("XDG_CACHE_HOME") ?? `${home}/.cache`}/deno`;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
@@ -69,12 +85,19 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
   const userID = crypto.randomUUID();
   const spawn = () =>
     new Deno.Command(options.executable ?? Deno.execPath(), {
-      args: options.executable ? ["run"] : ["run", "--allow-all", v8FlagsArg(), "main.ts", "run"],
+      args: options.executable ? ["run"] : [
+        "run",
+        "--allow-all",
+        [v8FlagsArg(), ...(options.extraV8Flags ?? [])].join(","),
+        "main.ts",
+        "run",
+      ],
       cwd: new URL("../..", import.meta.url).pathname,
       clearEnv: true,
       env: {
         PATH: Deno.env.get("PATH") ?? "",
         HOME: dir,
+        ...(options.executable ? {} : { DENO_DIR: denoDir() }),
         DISPLAY: options.display,
         AGENT_HELPER_WS2_PORT: String(ws2Port),
         AGENT_HELPER_HTTP_PORT: "0",
