@@ -1,27 +1,21 @@
 /**
  * The ScreenRecorder upload service as grpc-js sees it: the method path and the
- * (de)serializers of the messages generated from `proto/` (src/proto/, protoc-gen-es). Shared by
- * the agent's client and the reference ScreenRecorder's server, so both speak exactly the proto.
+ * (de)serializers of the messages generated from `proto/` (src/proto/, protoc-gen-es), for the
+ * reference ScreenRecorder's server and its test client. The agent speaks the same messages
+ * without protobuf-es (src/upload/messages.ts, tested byte for byte against these).
  */
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { UPLOAD_PATH } from "./upload_limits.ts";
 import {
-  ScreenRecorderService,
   type UploadRequest,
   UploadRequestSchema,
   type UploadResponse,
   UploadResponseSchema,
 } from "../proto/agenthelper/screenrecorder/v1/screen_recorder_pb.ts";
 
-/** `/agenthelper.screenrecorder.v1.ScreenRecorderService/Upload`. */
-export const UPLOAD_PATH = `/${ScreenRecorderService.typeName}/Upload`;
-
-/** Largest gRPC message either side accepts: a chunk of at most MAX_CHUNK_BYTES plus framing. */
-export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-
-/** Largest `Chunk.data` the agent sends and the reference recorder accepts. */
-export const MAX_CHUNK_BYTES = 1024 * 1024;
+export { MAX_CHUNK_BYTES, MAX_MESSAGE_BYTES, UPLOAD_PATH } from "./upload_limits.ts";
 
 /** Wraps without copying: protobuf-es hands out Uint8Arrays, grpc-js wants Buffers. */
 function asBuffer(bytes: Uint8Array): Buffer {

@@ -15,13 +15,9 @@
 import http2 from "node:http2";
 import tls from "node:tls";
 import { Buffer } from "node:buffer";
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import {
-  UploadRequestSchema,
-  UploadResponseSchema,
-} from "../proto/agenthelper/screenrecorder/v1/screen_recorder_pb.ts";
-import { MAX_MESSAGE_BYTES, UPLOAD_PATH } from "../grpc/screen_recorder_service.ts";
+import { MAX_MESSAGE_BYTES, UPLOAD_PATH } from "../grpc/upload_limits.ts";
 import { GrpcCode } from "./machine.ts";
+import { decodeResponse } from "./messages.ts";
 import { type CallStatus, FRAME_HEADROOM, type LinkOptions, type UploadLink } from "./link.ts";
 import type { RecorderAddress } from "./recorder_address.ts";
 
@@ -92,18 +88,16 @@ function decodeMessage(value: unknown): string {
   }
 }
 
-/** The gRPC frame around an encoded message: in place, in the room before it, or a copy. */
-function frame(message: Uint8Array, inPlace: boolean): Buffer {
-  if (inPlace && message.byteOffset < FRAME_HEADROOM) {
+/** The gRPC frame around an encoded message, written in the room before it. */
+function frame(message: Uint8Array): Buffer {
+  if (message.byteOffset < FRAME_HEADROOM) {
     throw new RangeError(`an encoded request needs ${FRAME_HEADROOM} bytes of room before it`);
   }
-  const out = inPlace
-    ? new Uint8Array(message.buffer, message.byteOffset - FRAME_HEADROOM, message.length + 5)
-    : new Uint8Array(message.length + 5);
-  out[0] = 0;
-  new DataView(out.buffer, out.byteOffset, 5).setUint32(1, message.length);
-  if (!inPlace) out.set(message, 5);
-  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  const start = message.byteOffset - FRAME_HEADROOM;
+  const view = new DataView(message.buffer, start, FRAME_HEADROOM);
+  view.setUint8(0, 0); // not compressed
+  view.setUint32(1, message.length);
+  return Buffer.from(message.buffer, start, FRAME_HEADROOM + message.length);
 }
 
 /** Splits the response body into gRPC messages. */
@@ -258,7 +252,7 @@ export function createH2Link(options: LinkOptions): UploadLink {
       });
       stream.on("trailers", takeStatus);
       const onData = deframer((bytes) => {
-        if (!ended) handlers.onResponse(fromBinary(UploadResponseSchema, bytes));
+        if (!ended) handlers.onResponse(decodeResponse(bytes));
       });
       stream.on("data", (data: Uint8Array) => {
         try {
@@ -279,9 +273,7 @@ export function createH2Link(options: LinkOptions): UploadLink {
       return {
         write(request, onWritten) {
           if (ended) return Promise.reject(new Error(ENDED));
-          const framed = request instanceof Uint8Array
-            ? frame(request, true)
-            : frame(toBinary(UploadRequestSchema, request), false);
+          const framed = frame(request);
           const written = onWritten && ((error?: Error | null) => error || onWritten());
           if (stream.write(framed, written)) return Promise.resolve();
           return new Promise<void>((resolve) => (drain = resolve)).then(() => {

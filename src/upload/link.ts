@@ -3,10 +3,7 @@
  * call to a recorder, write requests with backpressure, get responses and the final status.
  * The real adapter is h2_link.ts (gRPC over node:http2, one session per recorder address).
  */
-import type {
-  UploadRequest,
-  UploadResponse,
-} from "../proto/agenthelper/screenrecorder/v1/screen_recorder_pb.ts";
+import type { UploadReply } from "./messages.ts";
 import type { RecorderAddress } from "./recorder_address.ts";
 
 export interface CallStatus {
@@ -15,20 +12,20 @@ export interface CallStatus {
 }
 
 export interface UploadCallHandlers {
-  onResponse(response: UploadResponse): void;
+  onResponse(response: UploadReply): void;
   /** Exactly once: the call ended (code 0) or broke. */
   onEnd(status: CallStatus): void;
 }
 
 export interface UploadCall {
   /**
-   * Resolves when the transport can take more (flow control); rejects once the call ended.
-   * A Uint8Array is an UploadRequest already encoded around its data (chunk_message.ts), with
+   * Sends an encoded UploadRequest (messages.ts, chunk_message.ts), which has
    * {@link FRAME_HEADROOM} free bytes before it for the gRPC frame's header: it is sent without
    * being copied, so its buffer must not be reused before `onWritten` was called (once the
-   * transport is done with it; never, if the call breaks first).
+   * transport is done with it; never, if the call breaks first). Resolves when the transport
+   * can take more (flow control); rejects once the call ended.
    */
-  write(request: UploadRequest | Uint8Array, onWritten?: () => void): Promise<void>;
+  write(request: Uint8Array, onWritten?: () => void): Promise<void>;
   /** Aborts the call (its onEnd then reports CANCELLED). */
   cancel(): void;
 }

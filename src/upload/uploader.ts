@@ -8,17 +8,11 @@
  * rest.
  */
 import type { Logger } from "@logtape/logtape";
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Clock, TimerId } from "../clock/clock.ts";
-import { MAX_CHUNK_BYTES } from "../grpc/screen_recorder_service.ts";
-import {
-  UploadRequestSchema,
-  type UploadResponse,
-} from "../proto/agenthelper/screenrecorder/v1/screen_recorder_pb.ts";
+import { MAX_CHUNK_BYTES } from "../grpc/upload_limits.ts";
 import { type SpoolEntry, SpoolTrimmed } from "../spool/spool.ts";
-import { hexToBytes } from "../util/hex.ts";
 import { CHUNK_HEADROOM, encodeChunkInPlace } from "./chunk_message.ts";
-import { headerMessage } from "./header.ts";
+import { encodeFinish, encodeHeader, type UploadReply } from "./messages.ts";
 import type { UploadCall, UploadLink } from "./link.ts";
 import {
   DEFAULT_UPLOAD_MACHINE,
@@ -212,11 +206,6 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
     }, ackTimeoutMs);
   };
 
-  const send = (
-    r: Runner,
-    kind: NonNullable<MessageInitShape<typeof UploadRequestSchema>["kind"]>,
-  ) => r.call!.write(create(UploadRequestSchema, { kind }));
-
   const open = (r: Runner): void => {
     const generation = ++r.generation;
     const cred = credential;
@@ -233,11 +222,10 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
     r.ended = new Promise<void>((resolve) => (r.endCall = resolve));
     totals.calls++;
     const call = deps.link.open(address, cred.token, {
-      onResponse(response: UploadResponse) {
+      onResponse(response: UploadReply) {
         if (r.generation !== generation) return;
-        const kind = response.kind;
-        if (kind.case === "ack") {
-          const committed = Number(kind.value.committedOffset);
+        if (response.kind === "ack") {
+          const committed = response.committedOffset;
           // The first ack answers the Header: it says where this call continues from.
           if (r.state.kind === "opening") return dispatch(r, { type: "opened", committed });
           if (committed < r.sent) armAckTimer(r, generation);
@@ -247,7 +235,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
           r.ackWaiter?.(); // after the machine took the new committed offset
           return;
         }
-        if (kind.case === "finished") dispatch(r, { type: "finished" });
+        if (response.kind === "finished") dispatch(r, { type: "finished" });
       },
       onEnd(status) {
         r.ackWaiter?.();
@@ -262,7 +250,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
     r.sent = 0;
     r.inFlight = [];
     // A failed write shows up as the call's end (onEnd), which the machine handles.
-    send(r, { case: "header", value: headerMessage(r.entry.name, r.entry.meta) }).catch(() => {});
+    call.write(encodeHeader(r.entry.name, r.entry.meta)).catch(() => {});
   };
 
   /** This file's window now: its share of the budget among the files streaming. */
@@ -309,18 +297,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
           r.sent = offset;
           if (r.ackTimer === null) armAckTimer(r, generation);
         } else if (sealed && offset === sealed.bytes) {
-          await send(r, {
-            case: "finish",
-            value: {
-              totalSize: BigInt(sealed.bytes),
-              sha256: hexToBytes(sealed.sha256),
-              frames: BigInt(sealed.frames ?? 0),
-              durationMs: BigInt(Math.max(0, Math.round(sealed.durationMs ?? 0))),
-              endedAtUnixMs: BigInt(Math.round(sealed.endedAt ?? 0)),
-              incompleteReason: sealed.aborted ??
-                (sealed.interrupted ? "the agent stopped before the part's end" : ""),
-            },
-          });
+          await r.call!.write(encodeFinish(sealed));
           r.sent = offset + 1; // the Finish is outstanding until Finished
           armAckTimer(r, generation);
           return;
