@@ -121,6 +121,32 @@ export function readMemory(pid: number): Memory | null {
   };
 }
 
+/**
+ * The largest VmRSS, RssAnon and RssFile of `pid`, sampled every `everyMs` until `stop()`, which
+ * also reads its VmHWM (the peak RSS since it started); bytes.
+ */
+export function memoryPeaks(pid: number, everyMs = 100) {
+  let rss = 0;
+  let anon = 0;
+  let file = 0;
+  const sample = () => {
+    const m = readMemory(pid);
+    if (!m) return;
+    rss = Math.max(rss, m.rss);
+    anon = Math.max(anon, m.anonRss);
+    file = Math.max(file, m.fileRss);
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop(): { rss: number; anon: number; file: number; hwm: number } {
+      clearInterval(timer);
+      sample();
+      return { rss, anon, file, hwm: readMemory(pid)?.peakRss ?? 0 };
+    },
+  };
+}
+
 /** RSS summed over `pid`'s tree, bytes (shared pages count once per process, as top shows). */
 export function treeRss(pid: number): number {
   let sum = 0;

@@ -39,6 +39,7 @@ import { type Filled, fillSpool } from "./upload_fill.ts";
 import {
   clockTicksPerSecond,
   cpuPercent,
+  memoryPeaks,
   processTree,
   readMemory,
   sampleCpu,
@@ -234,27 +235,6 @@ function startAgent(
   };
 }
 
-/** The largest VmRSS and RssAnon of `pid`, sampled every `everyMs` until `stop()`. */
-function memoryPeaks(pid: number, everyMs = 100) {
-  let rss = 0;
-  let anon = 0;
-  const sample = () => {
-    const m = readMemory(pid);
-    if (!m) return;
-    rss = Math.max(rss, m.rss);
-    anon = Math.max(anon, m.anonRss);
-  };
-  sample();
-  const timer = setInterval(sample, everyMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      sample();
-      return { rss, anon, hwm: readMemory(pid)?.peakRss ?? 0 };
-    },
-  };
-}
-
 /** The recorder's process (`screen_recorder/main.ts --store <storeDir>`, a child of this one). */
 function recorderPid(recorder: PlatformRecorder): number {
   for (const pid of processTree(Deno.pid)) {
@@ -358,6 +338,7 @@ interface DrainResult {
   readonly readyAnon: number;
   readonly peakRss: number;
   readonly peakAnon: number;
+  readonly peakFile: number;
   readonly hwm: number;
   readonly maxHeap: number;
   readonly maxExternal: number;
@@ -411,6 +392,7 @@ async function drainArm(
       readyAnon: atReady?.anonRss ?? 0,
       peakRss: peaks.rss,
       peakAnon: peaks.anon,
+      peakFile: peaks.file,
       hwm: peaks.hwm,
       maxHeap: Math.max(0, ...agent.statuses.map((s) => s.heapUsed ?? 0)),
       maxExternal: Math.max(0, ...agent.statuses.map((s) => s.external ?? 0)),
@@ -432,6 +414,7 @@ interface StallResult {
   readonly spoolAtHold: number;
   readonly peakRss: number;
   readonly peakAnon: number;
+  readonly peakFile: number;
   readonly hwm: number;
   /** The largest RSS and RssAnon sampled during the hold alone. */
   readonly holdRss: number;
@@ -520,6 +503,7 @@ async function stallArm(
       spoolAtHold,
       peakRss: peaks.rss,
       peakAnon: peaks.anon,
+      peakFile: peaks.file,
       hwm: peaks.hwm,
       holdRss: hold.rss,
       holdAnon: hold.anon,
@@ -607,9 +591,9 @@ const out: string[] = [
   `| agent RSS / RssAnon before the credential (spool recovered) | ${f0(mib(drain.readyRss))} / ${
     f0(mib(drain.readyAnon))
   } MiB |`,
-  `| agent peak RSS (VmHWM) / largest RssAnon | ${f0(mib(drain.hwm))} / ${
+  `| agent peak RSS (VmHWM) / largest RssAnon / largest RssFile | ${f0(mib(drain.hwm))} / ${
     f0(mib(drain.peakAnon))
-  } MiB |`,
+  } / ${f0(mib(drain.peakFile))} MiB (VmHWM ${f1(drain.hwm / 1e6)} MB) |`,
   `| agent V8 heap used / external, largest | ${f0(mib(drain.maxHeap))} / ${
     f0(mib(drain.maxExternal))
   } MiB |`,
@@ -626,9 +610,9 @@ if (stall) {
     `| stalled (proxy held after ${STALL_AFTER_S} s, for ${STALL_S} s) | |`,
     "| --- | --- |",
     `| spool when the hold began | ${f0(mib(stall.spoolAtHold))} MiB |`,
-    `| agent peak RSS (VmHWM, whole run) / largest RssAnon | ${f0(mib(stall.hwm))} / ${
+    `| agent peak RSS (VmHWM, whole run) / largest RssAnon / RssFile | ${f0(mib(stall.hwm))} / ${
       f0(mib(stall.peakAnon))
-    } MiB |`,
+    } / ${f0(mib(stall.peakFile))} MiB (VmHWM ${f1(stall.hwm / 1e6)} MB) |`,
     `| agent largest RSS / RssAnon during the hold; RSS at its end | ${f0(mib(stall.holdRss))} / ${
       f0(mib(stall.holdAnon))
     }; ${f0(mib(stall.rssAtEnd))} MiB |`,
