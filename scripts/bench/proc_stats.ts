@@ -125,7 +125,11 @@ export function readMemory(pid: number): Memory | null {
  * The largest VmRSS, RssAnon and RssFile of `pid`, sampled every `everyMs` until `stop()`, which
  * also reads its VmHWM (the peak RSS since it started); bytes.
  */
-export function memoryPeaks(pid: number, everyMs = 100) {
+export interface MemoryPeaks {
+  stop(): { rss: number; anon: number; file: number; hwm: number };
+}
+
+export function memoryPeaks(pid: number, everyMs = 100): MemoryPeaks {
   let rss = 0;
   let anon = 0;
   let file = 0;
@@ -139,7 +143,7 @@ export function memoryPeaks(pid: number, everyMs = 100) {
   sample();
   const timer = setInterval(sample, everyMs);
   return {
-    stop(): { rss: number; anon: number; file: number; hwm: number } {
+    stop() {
       clearInterval(timer);
       sample();
       return { rss, anon, file, hwm: readMemory(pid)?.peakRss ?? 0 };
