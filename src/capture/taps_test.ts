@@ -1,4 +1,4 @@
-import { buildLivePlan } from "../live/live_args.ts";
+import { buildLivePlan, LIVE_KEYFRAME_INTERVAL_SEC } from "../live/live_args.ts";
 import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
 import { CapturePlanInvalid } from "./errors.ts";
 import { buildEncoderArgs } from "./pipeline.ts";
@@ -53,7 +53,7 @@ Deno.test("taps: one capture and conversion, split to the recording and a 720p l
   // The live view's output: its own encoder settings, to fd 3, a fragment per frame.
   const liveOutput = args.slice(args.indexOf("[live0]") + 1);
   assertEquals(liveOutput.at(-1), "pipe:3");
-  assertEquals(after(liveOutput, "-g"), "5");
+  assertEquals(after(liveOutput, "-g"), String(5 * LIVE_KEYFRAME_INTERVAL_SEC));
   assertEquals(after(liveOutput, "-maxrate"), "1500k");
   assert(after(liveOutput, "-movflags")!.includes("frag_every_frame"));
   assert(after(liveOutput, "-x264-params")!.includes("force-cfr=1"));

@@ -22,18 +22,20 @@
  *   buffer, which the page keeps short by playing near the live edge.
  * At 1 fps the muxer alone costs 1 s: a supervisor who asks for 1 fps gets that.
  *
- * Keyframes every second: where a viewer can join, and where the stream resumes after the
- * queue dropped fragments for a slow link. A keyframe a second costs bits on a still desktop,
- * and a keyframe is the largest frame, so the bit rate is capped: the VBV buffer
+ * Keyframes every 2 s, as the recording's default: where the stream resumes after the queue
+ * dropped fragments for a slow link (a viewer then waits up to 2 s). A viewer joining late
+ * starts at once from AgentServer's copy of the last keyframe and what followed it, and a view
+ * handed from one encoder to another gets the same from the agent (recording/tap_router.ts).
+ * Every 1 s, as first built, cost about 0.1–0.15 × the recording's CPU more (the keyframe is
+ * the dearest frame to encode; docs/benchmarks.md, "Live view"), for a shorter wait after drops
+ * only. A keyframe is the largest frame, so the bit rate is capped: the VBV buffer
  * (2 s of the cap, see bitrateCapArgs) also bounds any one frame, hence any one fragment, to
  * {@link liveMaxFrameBytes}, well inside one wss3 message (blob.ts, tested there).
  *
  * libx264 only, whatever the recording uses: its delay is zero frames with the settings above
  * and it is always there. Hardware encoders may hold frames back with their defaults (NVENC's
  * delay, QSV's async depth), and their low-delay options are not verified on real hardware
- * here. The live encoder's CPU cost is not benchmarked yet; the recording's settings measured
- * 5.8 % of a core per 1080p monitor at 5 fps (src/capture/encoders.ts), and 720p is under half
- * the pixels.
+ * here. CPU: docs/benchmarks.md, "Live view" (scripts/bench/live.ts).
  */
 import { buildEncoderArgs, validatePlan } from "../capture/pipeline.ts";
 import type { PipelinePlan } from "../capture/types.ts";
@@ -42,8 +44,8 @@ import type { PipelinePlan } from "../capture/types.ts";
 export const DEFAULT_LIVE_FRAME_RATE = 5;
 /** startStream's `maxHeight` when absent: taller monitors are scaled down to it; 0 = native. */
 export const DEFAULT_LIVE_MAX_HEIGHT = 720;
-/** Seconds between keyframes: how long a new viewer or a resume after drops may wait. */
-export const LIVE_KEYFRAME_INTERVAL_SEC = 1;
+/** Seconds between keyframes: how long a resume after drops may wait (see the top). */
+export const LIVE_KEYFRAME_INTERVAL_SEC = 2;
 /**
  * Quality: a little better than the recording's default (CRF 34), since a monitor scaled down
  * to 720p has smaller text to keep legible. Not benchmarked yet (scripts/bench covers the

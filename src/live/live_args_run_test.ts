@@ -12,7 +12,7 @@ import { assert, assertEquals } from "../testing/assert.ts";
 import { startXvfb } from "../testing/xvfb.ts";
 import { encodeStreamBlob, maxPayloadBytes } from "./blob.ts";
 import { createFragmentQueue, DEFAULT_QUEUE_MAX_BYTES } from "./fragment_queue.ts";
-import { buildLiveArgs } from "./live_args.ts";
+import { buildLiveArgs, LIVE_KEYFRAME_INTERVAL_SEC } from "./live_args.ts";
 
 const STREAM_ID = "live-test-1";
 const FPS = 5;
@@ -110,7 +110,7 @@ Deno.test("live (x11grab, Xvfb): a screen change is in a streamBlob well within 
     assertEquals(data.map((d) => d.init === true), data.map((_, i) => i === 0));
     assertEquals(queue.stats().droppedFragments, 0);
 
-    // The bytes play: one frame per fragment, a keyframe every second.
+    // The bytes play: one frame per fragment, a keyframe every LIVE_KEYFRAME_INTERVAL_SEC.
     const file = await Deno.makeTempFile({ suffix: ".mp4" });
     try {
       const parts = data.map((d) => Uint8Array.fromBase64(d.payload));
@@ -125,7 +125,7 @@ Deno.test("live (x11grab, Xvfb): a screen change is in a streamBlob well within 
         await run("ffprobe", ["-v", "error", "-show_entries", "packet=flags", "-of", "csv", file]),
       );
       const keys = probe.trim().split("\n").map((line) => line.includes("K"));
-      assertEquals(keys, keys.map((_, i) => i % FPS === 0));
+      assertEquals(keys, keys.map((_, i) => i % (FPS * LIVE_KEYFRAME_INTERVAL_SEC) === 0));
 
       // Black until the change, white from some frame on, and that frame's blob came soon.
       const white = [...luma].findIndex((y) => y > 128);

@@ -33,7 +33,7 @@ function has(args: readonly string[], ...seq: string[]): boolean {
   return args.some((_, i) => seq.every((s, j) => args[i + j] === s));
 }
 
-Deno.test("live args: defaults are 5 fps, 720p at most, a keyframe a second, libx264", () => {
+Deno.test("live args: defaults are 5 fps, 720p at most, a keyframe every 2 s, libx264", () => {
   assertEquals(buildLivePlan(SOURCE), {
     backend: "x11grab",
     area: AREA,
@@ -51,7 +51,7 @@ Deno.test("live args: defaults are 5 fps, 720p at most, a keyframe a second, lib
   });
   assertEquals(
     [DEFAULT_LIVE_FRAME_RATE, DEFAULT_LIVE_MAX_HEIGHT, LIVE_KEYFRAME_INTERVAL_SEC],
-    [5, 720, 1],
+    [5, 720, 2],
   );
   const args = buildLiveArgs(SOURCE);
   assertEquals(args, buildEncoderArgs(buildLivePlan(SOURCE)));
@@ -69,18 +69,18 @@ Deno.test("live args: low latency: no lookahead, no B-frames, one thread, per-fr
   assert(params.includes("rc-lookahead=0") && params.includes("sync-lookahead=0"));
   assert(has(args, "-c:v", "libx264", "-crf", String(LIVE_CRF), "-preset", "superfast"));
   assert(has(args, "-threads", "1"), "frame threads would hold frames back");
-  assert(has(args, "-g", "5", "-keyint_min", "5", "-bf", "0", "-sc_threshold", "0"));
+  assert(has(args, "-g", "10", "-keyint_min", "10", "-bf", "0", "-sc_threshold", "0"));
   assert(has(args, "-maxrate", "1500k", "-bufsize", "3000k"));
   assertEquals(after(args, "-movflags"), MP4_MOVFLAGS_LOW_LATENCY);
   assert(has(args, "-flush_packets", "1", "-f", "mp4", "pipe:1"));
 });
 
-Deno.test("live args: startStream's frameRate and maxHeight; the keyframe stays a second apart", () => {
+Deno.test("live args: startStream's frameRate and maxHeight; keyframes stay 2 s apart", () => {
   const at = (frameRate?: number, maxHeight?: number) =>
     buildLiveArgs(SOURCE, { frameRate, maxHeight });
-  assert(has(at(1), "-framerate", "1") && has(at(1), "-g", "1"), "1 fps: every frame a keyframe");
-  assert(has(at(30), "-framerate", "30") && has(at(30), "-g", "30"));
-  assert(has(at(12), "-g", "12", "-keyint_min", "12"));
+  assert(has(at(1), "-framerate", "1") && has(at(1), "-g", "2"), "1 fps: every other frame");
+  assert(has(at(30), "-framerate", "30") && has(at(30), "-g", "60"));
+  assert(has(at(12), "-g", "24", "-keyint_min", "24"));
   assert(after(at(undefined, 480), "-vf")?.startsWith("scale=w=-2:h=480:"));
   assert(after(at(undefined, 481), "-vf")?.startsWith("scale=w=-2:h=480:"), "even heights");
   // Scaled down only: a taller limit, or 0, keeps the native 1080 lines.
