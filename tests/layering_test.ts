@@ -77,5 +77,9 @@ Deno.test("layering: the agent's own start-up loads no platform, test or dev-onl
   assertEquals(files.filter((f) => /^src\/(platform|testing)\/|_test\.ts$|^tests\//.test(f)), []);
   const devOnly = ["@peculiar/x509", "jose", "playwright-core", "ajv", "ajv-draft-04"];
   assertEquals(devOnly.filter((p) => packages.has(p)), []);
-  assertEquals(packages.has("zod") && packages.has("hono") && packages.has("ws"), true);
+  // The stack the product is specified on: zod, hono, and the upload on grpc-js with the code
+  // protobuf-es generates from proto/.
+  for (const p of ["zod", "hono", "ws", "@grpc/grpc-js", "@bufbuild/protobuf"]) {
+    assertEquals(packages.has(p), true, `${p} not loaded by main.ts`);
+  }
 });

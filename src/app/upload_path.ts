@@ -11,7 +11,7 @@ import type { Clock, TimerId } from "../clock/clock.ts";
 import type { RecordingSink } from "../recording/sink.ts";
 import type { Target } from "../registration/machine.ts";
 import { createSpool, type Spool } from "../spool/spool.ts";
-import { createH2Link } from "../upload/h2_link.ts";
+import { createGrpcLink } from "../upload/grpc_link.ts";
 import { checkRecorderAddress, type RecorderAddressCheck } from "../upload/recorder_address.ts";
 import { createSpoolSink } from "../upload/spool_sink.ts";
 import { createUploader, type Uploader, type UploaderOptions } from "../upload/uploader.ts";
@@ -60,7 +60,7 @@ export function createUploadPath(deps: UploadPathDeps, options: UploadPathOption
     directory: path.join(options.spoolDirectory, "upload"),
     maxBytes: options.maxBytes,
   });
-  const link = createH2Link({ caPem: options.caPem, keepaliveMs: options.keepaliveMs });
+  const link = createGrpcLink({ caPem: options.caPem, keepaliveMs: options.keepaliveMs });
   const uploader = createUploader({
     clock: deps.clock,
     link,

@@ -1,11 +1,12 @@
 /**
  * An `UploadRequest{chunk}` encoded around its data where the data already lies: the spool reads
  * a chunk into a buffer with {@link CHUNK_HEADROOM} free bytes in front of it, and the message's
- * few bytes of tags and lengths are written into that room. The data is therefore never copied
- * on its way to gRPC; protobuf-es's `toBinary` would copy it twice (the nested Chunk, then the
- * request), and at ~80 MB/s those copies are most of the agent's garbage (docs/benchmarks.md,
- * "Upload"). The result is the same message protobuf decodes: field order aside (capture time
- * before data, so that the data can end the buffer), byte for byte what `toBinary` writes.
+ * few bytes of tags and lengths are written into that room. The data is therefore not copied
+ * before grpc-js frames the message (grpc_link.ts): protobuf-es's `toBinary` would copy it twice
+ * (the nested Chunk, then the request), and at ~80 MB/s those copies are garbage the agent's
+ * memory feels (docs/benchmarks.md, "Upload"). The result is the same message protobuf decodes:
+ * field order aside (capture time before data, so that the data can end the buffer), byte for
+ * byte what `toBinary` writes. It carries no gRPC frame header: grpc-js writes its own.
  */
 
 /** Bytes a chunk's buffer must have free before its data: this message's prefix, at most. */

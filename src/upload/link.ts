@@ -1,9 +1,9 @@
 /**
  * The upload's one outside system, gRPC, behind a small interface: open a bidirectional Upload
  * call to a recorder, write requests with backpressure, get responses and the final status.
- * The real adapter is h2_link.ts (gRPC over node:http2, one session per recorder address).
+ * The real adapter is grpc_link.ts (grpc-js, one channel per recorder address).
  */
-import type { UploadReply } from "./messages.ts";
+import type { UploadResponse } from "../proto/agenthelper/screenrecorder/v1/screen_recorder_pb.ts";
 import type { RecorderAddress } from "./recorder_address.ts";
 
 export interface CallStatus {
@@ -12,18 +12,18 @@ export interface CallStatus {
 }
 
 export interface UploadCallHandlers {
-  onResponse(response: UploadReply): void;
+  onResponse(response: UploadResponse): void;
   /** Exactly once: the call ended (code 0) or broke. */
   onEnd(status: CallStatus): void;
 }
 
 export interface UploadCall {
   /**
-   * Sends an encoded UploadRequest (messages.ts, chunk_message.ts), which has
-   * {@link FRAME_HEADROOM} free bytes before it for the gRPC frame's header: it is sent without
-   * being copied, so its buffer must not be reused before `onWritten` was called (once the
-   * transport is done with it; never, if the call breaks first). Resolves when the transport
-   * can take more (flow control); rejects once the call ended.
+   * Sends one encoded UploadRequest (requests.ts, chunk_message.ts) as one gRPC message; the
+   * transport adds the gRPC framing. `request` is not copied before the transport takes it, so
+   * its buffer must not be reused before `onWritten` was called (once the transport no longer
+   * needs the bytes; perhaps never, if the call breaks first). Resolves when the transport can
+   * take more (flow control); rejects once the call ended.
    */
   write(request: Uint8Array, onWritten?: () => void): Promise<void>;
   /** Aborts the call (its onEnd then reports CANCELLED). */
@@ -41,6 +41,3 @@ export interface LinkOptions {
   /** Client keepalive ping period, ms: a silently dead connection is noticed within ~1.5×. */
   readonly keepaliveMs: number;
 }
-
-/** A gRPC message's frame header: 1 byte "compressed", 4 bytes length (big-endian). */
-export const FRAME_HEADROOM = 5;

@@ -9,11 +9,12 @@
  */
 import type { Logger } from "@logtape/logtape";
 import type { Clock, TimerId } from "../clock/clock.ts";
-import { MAX_CHUNK_BYTES } from "../grpc/upload_limits.ts";
+import { MAX_CHUNK_BYTES } from "../grpc/screen_recorder_service.ts";
+import type { UploadResponse } from "../proto/agenthelper/screenrecorder/v1/screen_recorder_pb.ts";
 import { type SpoolEntry, SpoolTrimmed } from "../spool/spool.ts";
 import { CHUNK_HEADROOM, encodeChunkInPlace } from "./chunk_message.ts";
-import { encodeFinish, encodeHeader, type UploadReply } from "./messages.ts";
 import type { UploadCall, UploadLink } from "./link.ts";
+import { encodeFinish, encodeHeader } from "./requests.ts";
 import {
   DEFAULT_UPLOAD_MACHINE,
   GrpcCode,
@@ -222,10 +223,11 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
     r.ended = new Promise<void>((resolve) => (r.endCall = resolve));
     totals.calls++;
     const call = deps.link.open(address, cred.token, {
-      onResponse(response: UploadReply) {
+      onResponse(response: UploadResponse) {
         if (r.generation !== generation) return;
-        if (response.kind === "ack") {
-          const committed = response.committedOffset;
+        const kind = response.kind;
+        if (kind.case === "ack") {
+          const committed = Number(kind.value.committedOffset);
           // The first ack answers the Header: it says where this call continues from.
           if (r.state.kind === "opening") return dispatch(r, { type: "opened", committed });
           if (committed < r.sent) armAckTimer(r, generation);
@@ -235,7 +237,7 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
           r.ackWaiter?.(); // after the machine took the new committed offset
           return;
         }
-        if (response.kind === "finished") dispatch(r, { type: "finished" });
+        if (kind.case === "finished") dispatch(r, { type: "finished" });
       },
       onEnd(status) {
         r.ackWaiter?.();

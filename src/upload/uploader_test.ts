@@ -11,7 +11,7 @@ import { startScreenRecorder } from "../platform/screen_recorder/server.ts";
 import { samplePartHeader } from "../testing/part_header.ts";
 import { createSpool, type Spool } from "../spool/spool.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
-import { createH2Link } from "./h2_link.ts";
+import { createGrpcLink } from "./grpc_link.ts";
 import { checkRecorderAddress } from "./recorder_address.ts";
 import { createUploader, type Uploader } from "./uploader.ts";
 
@@ -52,7 +52,7 @@ async function withRig(body: (rig: Rig) => Promise<void>): Promise<void> {
   const spool = createSpool({ log }, { directory: `${dir}/spool`, maxBytes: 1 << 30 });
   const uploader = createUploader({
     clock: systemClock,
-    link: createH2Link({ caPem: pki.caPem, keepaliveMs: 2_000 }),
+    link: createGrpcLink({ caPem: pki.caPem, keepaliveMs: 2_000 }),
     log,
     random: Math.random,
     checkAddress: (a) => checkRecorderAddress(a, { hosts: [`localhost:${port}`], devMode: false }),
