@@ -42,6 +42,7 @@ export interface UploaderDeps {
 }
 
 export interface UploaderOptions {
+  /** Data per Chunk message (default 64 KiB; see DEFAULT_BUDGET_BYTES). */
   readonly chunkBytes?: number;
   /** Bytes sent but not yet committed, at most, per file. */
   readonly windowBytes?: number;
@@ -49,6 +50,7 @@ export interface UploaderOptions {
    * Bytes sent but not yet committed, all files together: each streaming file's window is its
    * share of this (never below two chunks). The transport holds these bytes until they are on
    * the wire, so this is what bounds the uploader's memory, however far behind the recorder is.
+   * Default 1 MiB (DEFAULT_BUDGET_BYTES).
    */
   readonly budgetBytes?: number;
   /** No acknowledgement for this long while bytes are outstanding: the call is broken. */
@@ -112,10 +114,22 @@ interface Runner {
   endCall: () => void;
 }
 
+/**
+ * The defaults keep the agent's memory down under grpc-js (docs/benchmarks.md, "Upload"). grpc-js
+ * frames every message into a fresh copy, and that copy lives until the HTTP/2 layer has sent it:
+ * the more bytes are sent ahead of the recorder, the longer the copies wait, and copies (and
+ * grpc-js's per-message objects) that outlive two scavenges are promoted and stay until the next
+ * full GC. Draining a 1 GiB backlog, 4 MiB ahead in 256 KiB chunks peaked at 130–136 MB; 1 MiB in
+ * 64 KiB chunks (eight files × two chunks) at 99–105 MB, at ~62 instead of ~81 MiB/s over
+ * loopback. Over a long round trip 1 MiB ahead bounds the rate (1 MiB per round trip and commit).
+ */
+export const DEFAULT_CHUNK_BYTES = 64 * 1024;
+export const DEFAULT_BUDGET_BYTES = 1024 * 1024;
+
 export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}): Uploader {
-  const chunkBytes = Math.min(options.chunkBytes ?? 256 * 1024, MAX_CHUNK_BYTES);
+  const chunkBytes = Math.min(options.chunkBytes ?? DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES);
   const windowBytes = options.windowBytes ?? 8 * 1024 * 1024;
-  const budgetBytes = options.budgetBytes ?? 4 * 1024 * 1024;
+  const budgetBytes = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
   const ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
   const maxConcurrent = options.maxConcurrent ?? 8;
   const machine = options.machine ?? DEFAULT_UPLOAD_MACHINE;
@@ -128,13 +142,14 @@ export function createUploader(deps: UploaderDeps, options: UploaderOptions = {}
   const settling = new Set<Promise<void>>();
   const totals = { calls: 0, breaks: 0, stored: 0, sentBytes: 0 };
   /**
-   * Chunk buffers to read into again, so that a steady upload allocates nothing per chunk:
-   * fresh 256 KiB buffers per chunk were garbage that V8 collects only after tens of MB of them
-   * (docs/benchmarks.md, "Upload"). A buffer handed to a call comes back only once both the
-   * call's transport is done with it and the recorder has committed its bytes — either alone
-   * would do; both make a reuse while the bytes are still being sent impossible even if one of
-   * them is wrong. One that a broken call may still hold never comes back. At most what the
-   * budget lets be in flight, plus one being read per file, is kept.
+   * Chunk buffers to read into again, so that the uploader allocates nothing per chunk: a fresh
+   * buffer per chunk was garbage that V8 collects only after tens of MB of it (docs/benchmarks.md,
+   * "Upload"). A buffer handed to a call comes back only once both the call's transport is done
+   * with it (grpc-js calls a write back after framing the message into its own copy) and the
+   * recorder has committed its bytes — either alone would do; both make a reuse while the bytes
+   * are still being sent impossible even if one of them is wrong. One that a broken call may
+   * still hold never comes back. At most what the budget lets be in flight, plus one being read
+   * per file, is kept.
    */
   const pool: ArrayBuffer[] = [];
   const poolMax = Math.ceil(budgetBytes / chunkBytes) + maxConcurrent;
