@@ -47,8 +47,17 @@ Deno.test("live blob: the message validates against the catalog and decodes back
   const writer = getEntry("wss3", "streamBlob").writer;
   for (const message of [fragment, init]) assert(writer.safeParse(message).success);
 
+  // The text (its payload spliced into a message written with an empty one) is that message.
   const text = encodeStreamBlob({ streamId: "live-7", seq: 12, init: false, bytes });
   assertEquals(JSON.parse(text), fragment);
+  assert(writer.safeParse(JSON.parse(text)).success);
+  const initText = encodeStreamBlob({ streamId: "live-7", seq: 0, init: true, bytes });
+  assertEquals(JSON.parse(initText), init);
+  assertEquals(
+    JSON.parse(encodeStreamBlob({ streamId: "e", seq: 1, init: false, bytes: new Uint8Array(0) }))
+      .data.payload,
+    "",
+  );
   // AgentServer's side reads it (the reference server parses with the same catalog).
   const read = parseInbound("wss3", text, "agentServer");
   assert(read.ok && read.message.action === "streamBlob", JSON.stringify(read));
