@@ -19,6 +19,11 @@
  *   arrival → on screen) is sampled beside it.
  *
  *   node_modules/.bin/deno run --allow-all scripts/bench/live.ts [--seconds 20] [--latency-seconds 20]
+ *     [--warmup 15]
+ *
+ * Each window starts after `--warmup` s: a view's path through the agent (reading, queue, wss3)
+ * runs about five times a second, so V8 optimizes its code only after tens of seconds; the first
+ * 20 s after the first view of a process measured about twice the agent's steady CPU for it.
  *
  * Prints Markdown for docs/benchmarks.md. The viewer's Chromium is launched with
  * `--ignore-certificate-errors`: the agent helper's AgentServer certificate is not handed out by
@@ -37,7 +42,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "20" },
     "latency-seconds": { type: "string", default: "20" },
-    warmup: { type: "string", default: "3" },
+    warmup: { type: "string", default: "15" },
   },
 });
 const SECONDS = Number(values.seconds);

@@ -54,6 +54,16 @@ export const MP4_MOVFLAGS_LOW_LATENCY =
 export const X264_LOW_LATENCY_PARAMS = "force-cfr=1";
 
 /**
+ * libx264's preset with `lowLatency`, in place of the recording's `superfast`. A live view is
+ * watched, not kept: its CPU counts beside the recording's (target ≤ 1.6× the recording
+ * alone), its bytes only on the link to AgentServer. Encoding the office scene at 720p,
+ * ultrafast (with the same -x264-params) took 22–27 % less CPU than superfast, for 1.8× the
+ * bits (~380 instead of ~210 kbit/s, far below the live view's cap) and the same SSIM
+ * (0.9917 against 0.9910): docs/benchmarks.md, "Live view".
+ */
+export const X264_LOW_LATENCY_PRESET = "ultrafast";
+
+/**
  * Colour handling for RGB desktops: convert with the BT.709 matrix into limited range and
  * say so in the stream, so browsers and players show the desktop's colours as captured
  * (untagged H.264 leaves the matrix to the player's guess, and text colours shift).
@@ -234,12 +244,24 @@ export function outputArgs(plan: PipelinePlan, target: string): string[] {
   ];
 }
 
-/** libx264's encoder options with {@link X264_LOW_LATENCY_PARAMS} when the plan asks for it. */
+/**
+ * libx264's encoder options with {@link X264_LOW_LATENCY_PRESET} and
+ * {@link X264_LOW_LATENCY_PARAMS} when the plan asks for it.
+ */
 function lowLatencyEncoderArgs(plan: PipelinePlan, args: string[]): string[] {
   if (plan.lowLatency !== true || plan.encoder !== "libx264") return args;
-  const at = args.indexOf("-x264-params") + 1;
-  if (at === 0) return [...args, "-x264-params", X264_LOW_LATENCY_PARAMS];
-  return args.map((arg, i) => (i === at ? `${arg}:${X264_LOW_LATENCY_PARAMS}` : arg));
+  const preset = args.indexOf("-preset") + 1;
+  const params = args.indexOf("-x264-params") + 1;
+  const live = args.map((arg, i) =>
+    i === preset && preset > 0
+      ? X264_LOW_LATENCY_PRESET
+      : i === params && params > 0
+      ? `${arg}:${X264_LOW_LATENCY_PARAMS}`
+      : arg
+  );
+  if (preset === 0) live.push("-preset", X264_LOW_LATENCY_PRESET);
+  if (params === 0) live.push("-x264-params", X264_LOW_LATENCY_PARAMS);
+  return live;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   MP4_MOVFLAGS_LOW_LATENCY,
   videoFilters,
   X264_LOW_LATENCY_PARAMS,
+  X264_LOW_LATENCY_PRESET,
 } from "./pipeline.ts";
 
 const AREAS: Record<CaptureBackend, CaptureArea> = {
@@ -325,10 +326,13 @@ Deno.test("pipeline: lowLatency cuts a fragment per frame and keeps x264 from wa
     after(live, "-x264-params"),
     `${after(recording, "-x264-params")}:${X264_LOW_LATENCY_PARAMS}`,
   );
-  // Nothing else moves: same length, differing only in those two values.
+  assertEquals(after(recording, "-preset"), "superfast");
+  assertEquals(after(live, "-preset"), X264_LOW_LATENCY_PRESET);
+  assertEquals(X264_LOW_LATENCY_PRESET, "ultrafast");
+  // Nothing else moves: same length, differing only in those three values.
   assertEquals(live.length, recording.length);
   const changed = live.flatMap((arg, i) => (arg === recording[i] ? [] : [recording[i - 1]]));
-  assertEquals(changed, ["-x264-params", "-movflags"]);
+  assertEquals(changed, ["-preset", "-x264-params", "-movflags"]);
   // Keyframes stay where the plan puts them; fragments no longer wait for them.
   assert(has(live, "-g", "10", "-keyint_min", "10", "-bf", "0", "-sc_threshold", "0"));
 
@@ -336,6 +340,7 @@ Deno.test("pipeline: lowLatency cuts a fragment per frame and keeps x264 from wa
     const args = buildEncoderArgs(plan({ encoder, lowLatency: true }));
     assertEquals(after(args, "-movflags"), MP4_MOVFLAGS_LOW_LATENCY, encoder);
     assert(!args.some((a) => a.includes(X264_LOW_LATENCY_PARAMS)), encoder);
+    assert(!args.includes(X264_LOW_LATENCY_PRESET), encoder);
     assertEquals(ignoredSettings(plan({ encoder, lowLatency: true })), [
       `lowLatency cuts a fragment per frame, but ${encoder}'s own frame delay is not tuned`,
     ]);

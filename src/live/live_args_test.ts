@@ -67,7 +67,7 @@ Deno.test("live args: low latency: no lookahead, no B-frames, one thread, per-fr
   const params = after(args, "-x264-params") ?? "";
   assertEquals(params, `${LIBX264_SCREEN_OPTIONS[3]}:force-cfr=1`);
   assert(params.includes("rc-lookahead=0") && params.includes("sync-lookahead=0"));
-  assert(has(args, "-c:v", "libx264", "-crf", String(LIVE_CRF), "-preset", "superfast"));
+  assert(has(args, "-c:v", "libx264", "-crf", String(LIVE_CRF), "-preset", "ultrafast"));
   assert(has(args, "-threads", "1"), "frame threads would hold frames back");
   assert(has(args, "-g", "10", "-keyint_min", "10", "-bf", "0", "-sc_threshold", "0"));
   assert(has(args, "-maxrate", "1500k", "-bufsize", "3000k"));
