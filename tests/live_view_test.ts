@@ -14,6 +14,7 @@ import {
   command,
   expectOk,
   FRAME_MS,
+  newRecBatches,
   sleep,
   storedParts,
   USER,
@@ -92,8 +93,11 @@ Deno.test({
       await sleep(4_000);
       await expectOk(s, "stopStream", { streamId: "view-1" });
       await expectOk(s, "stopStream", { streamId: "view-2" });
-      // The recording's encoders hand over to ones without the views; then it stops.
-      await sleep(1_500);
+      // The recording's encoders hand over to ones without the views (their parts announced,
+      // the old encoders gone); then it stops.
+      const announced = (p: number) =>
+        newRecBatches(s).filter((d) => String(d.fileName).endsWith(`.p${p}.mp4`)).length;
+      await waitFor(() => announced(2) === 2, "the parts of the encoders without views");
       await waitFor(() => liveEncoders(x) === 2, "the encoders without views to take over");
       await expectOk(s, "stopScreenRecord", {});
       const seen = await Promise.all(viewers.map((v) => v.frames()));

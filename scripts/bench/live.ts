@@ -19,11 +19,12 @@
  *   arrival → on screen) is sampled beside it.
  *
  *   node_modules/.bin/deno run --allow-all scripts/bench/live.ts [--seconds 20] [--latency-seconds 20]
- *     [--warmup 15]
+ *     [--warmup 15] [--settle 30]
  *
  * Each window starts after `--warmup` s: a view's path through the agent (reading, queue, wss3)
  * runs about five times a second, so V8 optimizes its code only after tens of seconds; the first
  * 20 s after the first view of a process measured about twice the agent's steady CPU for it.
+ * Likewise the recording runs `--settle` s before the first window.
  *
  * Prints Markdown for docs/benchmarks.md. The viewer's Chromium is launched with
  * `--ignore-certificate-errors`: the agent helper's AgentServer certificate is not handed out by
@@ -43,11 +44,13 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "20" },
     "latency-seconds": { type: "string", default: "20" },
     warmup: { type: "string", default: "15" },
+    settle: { type: "string", default: "30" },
   },
 });
 const SECONDS = Number(values.seconds);
 const LATENCY_SECONDS = Number(values["latency-seconds"]);
 const WARMUP = Number(values.warmup);
+const SETTLE = Number(values.settle);
 const FPS = 5;
 const WIDTH = 1920;
 const HEIGHT = 1080;
@@ -258,11 +261,17 @@ async function cpuArms(carried: boolean): Promise<{ rows: CpuArm[]; ratio: numbe
       AGENT_HELPER_CAPTURE_FRAME_RATE: String(FPS),
       AGENT_HELPER_LIVE_CARRIED_BY_RECORDING: String(carried),
     },
+    // Its own process: a crash of the reference recorder (node:http2 under Deno, rare) cannot
+    // end the bench, and its CPU is not near the agent's.
+    recorderMode: "process",
   });
   const scene = await startOfficeScene({ display: screen, width: WIDTH, height: HEIGHT });
   const rows: CpuArm[] = [];
   try {
     await startRecordingWhenReady(agent, { segmentId: `bench-live-${carried}` });
+    // The agent's start (and the first minutes of its recording path's code) must not weigh on
+    // the first "recording alone" window: it measured 2-3 times the agent's later CPU.
+    await sleep(SETTLE * 1000);
     const window = async (arm: string, ffmpegs: number) => {
       await scene.restart();
       await sleep(WARMUP * 1000);
@@ -362,7 +371,7 @@ try {
       `${c.split.recordingFfmpeg.toFixed(1)} | ${c.split.liveFfmpeg.toFixed(1)} |`
     );
     out.push(
-      `CPU: window ${SECONDS} s after ${WARMUP} s warm-up, office scene (typical), ${FPS} fps, ` +
+      `CPU: window ${SECONDS} s after ${WARMUP} s warm-up (the recording ran ${SETTLE} s before the first), office scene (typical), ${FPS} fps, ` +
         `recording 1920x1080, live view scaled to 720p.`,
       "",
       "| arm | agent + its ffmpegs, % of one core | agent (deno) | recording ffmpeg (and carried views) | live view's own ffmpeg |",
